@@ -1,0 +1,34 @@
+"""HTTP layer: one package per resource, registered here in OpenAPI tag order."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .smorest import Api
+
+API_PREFIX = "/api/v1"
+
+
+def register_blueprints(app: Flask) -> Api:
+    from . import auth, cards, clinic, employer, gateway, health, links, me, oauth, officer
+
+    app.config.update(
+        API_TITLE="VssID-style health-insurance backend",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    )
+    api = Api(app, spec_kwargs={
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        }},
+    })
+    health.register(api)  # /healthz, /readyz (and under the prefix)
+    for module in (auth, me, oauth, links, officer, cards, clinic, employer):
+        api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
+    gateway.register(api)  # /api/egw/... as the national gateway spells it
+    cards.register_root(api)  # /.well-known/jwks.json
+    app.extensions["api"] = api
+    return api

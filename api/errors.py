@@ -1,0 +1,155 @@
+"""Every error leaves as application/problem+json (RFC 9457) with a stable snake_case `code`."""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIME = "application/problem+json"
+
+# Codes for errors raised by Flask/Werkzeug/webargs rather than by our own code.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """Raise anywhere below a view to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str | None = None,
+        *,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+        title: str | None = None,
+    ):
+        super().__init__(detail or code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra or {}
+        self.title = title
+
+
+def validation_error(errors: dict[str, Any], detail: str = "The request has invalid fields.") -> ApiError:
+    return ApiError(422, "validation_error", detail, errors=errors)
+
+
+def rate_limited(retry_after: float, code: str = "rate_limited", detail: str | None = None) -> ApiError:
+    seconds = max(1, math.ceil(retry_after))
+    return ApiError(
+        429, code, detail or f"Too many requests; try again in {seconds} s.",
+        headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds},
+    )
+
+
+def problem(status: int, code: str, detail: str | None = None, *, title: str | None = None,
+            errors: dict | None = None, headers: dict | None = None, extra: dict | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or _phrase(status),
+        "status": status,
+        "detail": detail or _phrase(status),
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    resp = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _webargs_errors(data: dict) -> dict | None:
+    """webargs nests messages under the location (json/query/form); clients want field -> messages."""
+    messages = data.get("messages") or data.get("errors")
+    if not isinstance(messages, dict):
+        return None
+    flat: dict[str, Any] = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat["_body" if location in ("json", "form") else location] = fields
+    return flat
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = _webargs_errors(data) if data else None
+    if errors is not None and status in (400, 422):
+        # Malformed JSON, wrong types, unknown fields: all one code (CONTRACT §1).
+        return problem(422, "validation_error", "The request has invalid fields.", errors=errors)
+    if status == 429:
+        return _limiter_problem()
+    detail = data.get("message") or (error.description if status != 500 else None)
+    return problem(status, _HTTP_CODES.get(status, "error"), detail, headers=data.get("headers"))
+
+
+def _limiter_problem() -> Response:
+    from flask import current_app
+
+    limiter = current_app.extensions.get("limiter")
+    retry = 60.0
+    current = None
+    for lim in limiter if isinstance(limiter, set) else [limiter]:
+        current = getattr(lim, "current_limit", None) if lim else None
+        if current:
+            break
+    if current is not None:
+        retry = current.reset_at - time.time()
+    err = rate_limited(retry)
+    return problem(err.status, err.code, err.detail, headers=err.headers, extra=err.extra)
+
+
+def handle_api_error(error: ApiError) -> Response:
+    return problem(error.status, error.code, error.detail, title=error.title, errors=error.errors,
+                   headers=error.headers, extra=error.extra)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unhandled error: %s", type(error).__name__)
+    return problem(500, "internal_error", "An unexpected error occurred; it has been logged.")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

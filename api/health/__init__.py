@@ -1,0 +1,3 @@
+from .routes import register
+
+__all__ = ["register"]

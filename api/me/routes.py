@@ -1,0 +1,3 @@
+from flask_smorest import Blueprint
+
+blp = Blueprint("me", __name__, url_prefix="/me", description="me")

@@ -1,0 +1,1 @@
+"""Passwords, OTP, tokens, roles and throttles."""

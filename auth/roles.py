@@ -1,0 +1,71 @@
+"""Role guards. Every protected view declares who may call it; the actor is then in `current_actor()`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from typing import Callable
+
+from flask import g
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+
+from api.errors import ApiError
+
+CITIZEN, OFFICER, CLINIC, EMPLOYER = "citizen", "officer", "clinic", "employer"
+ACCOUNT_ROLES = frozenset({CITIZEN, OFFICER})
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str
+    subject: str  # account id (as text) or client id
+    session_id: str | None = None
+    facility_code: str | None = None
+    unit_code: str | None = None
+    province_code: str | None = None
+
+    @property
+    def account_id(self) -> int:
+        if self.role not in ACCOUNT_ROLES:
+            raise ApiError(403, "forbidden", "This call needs a citizen or officer token.")
+        return int(self.subject)
+
+    @property
+    def audit_ref(self) -> tuple[str, str]:
+        """(actor_type, actor_id) for the audit log."""
+        return ("account" if self.role in ACCOUNT_ROLES else "client", self.subject)
+
+
+def _actor_from_claims(claims: dict) -> Actor:
+    if claims.get("typ") != "access" or claims.get("role") not in ACCOUNT_ROLES | {CLINIC, EMPLOYER}:
+        raise ApiError(401, "unauthorized", "The access token is not valid.")
+    return Actor(
+        role=claims["role"],
+        subject=str(claims["sub"]),
+        session_id=claims.get("sid"),
+        facility_code=claims.get("fac"),
+        unit_code=claims.get("unit"),
+        province_code=claims.get("prov"),
+    )
+
+
+def roles_required(*roles: str) -> Callable:
+    """401 without a valid token, 403 with a valid token of another role."""
+
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            verify_jwt_in_request()
+            actor = _actor_from_claims(get_jwt())
+            if actor.role not in roles:
+                raise ApiError(403, "forbidden", "This token's role may not make this call.")
+            g.actor = actor
+            return fn(*args, **kwargs)
+
+        wrapper._roles = frozenset(roles)
+        return wrapper
+
+    return decorate
+
+
+def current_actor() -> Actor:
+    return g.actor

@@ -1,0 +1,89 @@
+"""Sliding-window counters for OTP sends, resend cooldowns and link attempts.
+
+Backed by Redis when REDIS_URL is set (shared by every gunicorn worker), else by process memory.
+Time comes from `clock.now()`, so tests can move it. If Redis is unreachable the caller gets
+ThrottleUnavailable and must refuse (fail closed): an SMS we cannot count is an SMS we do not send.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+import clock
+
+
+class ThrottleUnavailable(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: float = 0.0
+
+
+class MemoryThrottle:
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, limit: int, window: float) -> Verdict:
+        """Count one event unless `limit` events already happened in the last `window` seconds."""
+        now = clock.now().timestamp()
+        with self._lock:
+            q = self._hits[key]
+            while q and q[0] <= now - window:
+                q.popleft()
+            if len(q) >= limit:
+                return Verdict(False, q[0] + window - now)
+            q.append(now)
+            return Verdict(True)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+
+# Trim, count and add in one atomic step, so two workers cannot both take the last slot.
+_LUA_HIT = """
+local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) >= limit then
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  return {0, tostring(tonumber(oldest[2]) + window - now)}
+end
+redis.call('ZADD', key, now, member)
+redis.call('EXPIRE', key, math.ceil(window) + 1)
+return {1, '0'}
+"""
+
+
+class RedisThrottle:
+    def __init__(self, url: str, prefix: str = "vssid:throttle:") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self._prefix = prefix
+        self._script = self._redis.register_script(_LUA_HIT)
+
+    def hit(self, key: str, limit: int, window: float) -> Verdict:
+        import redis
+
+        try:
+            allowed, retry = self._script(
+                keys=[self._prefix + key],
+                args=[clock.now().timestamp(), window, limit, uuid.uuid4().hex],
+            )
+        except redis.RedisError as exc:
+            raise ThrottleUnavailable(str(exc)) from exc
+        return Verdict(bool(int(allowed)), float(retry))
+
+    def reset(self) -> None:
+        for k in self._redis.scan_iter(self._prefix + "*"):
+            self._redis.delete(k)
+
+
+def make(redis_url: str | None, prefix: str = "vssid:throttle:"):
+    return RedisThrottle(redis_url, prefix) if redis_url else MemoryThrottle()

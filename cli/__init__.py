@@ -1,0 +1,12 @@
+"""Operator commands (CONTRACT §7): `flask --app app <group> <command>`."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from . import cards, clients, database, imports, keys, officers, seed
+
+    for module in (database, seed, imports, clients, officers, keys, cards):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)

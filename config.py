@@ -1,0 +1,71 @@
+"""Settings, read from environment variables only (CONTRACT §0)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", Path(__file__).resolve().parent / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """A setting that makes the service unsafe or unable to start."""
+
+
+def _dev_secret_key(instance_dir: Path) -> str:
+    """Generate the development secret once and keep it in instance/, so tokens survive restarts."""
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment (plus test overrides)."""
+    env = {**os.environ, **{k: v for k, v in (overrides or {}).items() if isinstance(v, str)}}
+    instance_dir = Path(env.get("INSTANCE_DIR", INSTANCE_DIR))
+    app_env = env.get("APP_ENV", "development")
+    cfg: dict = {
+        "APP_ENV": app_env,
+        "INSTANCE_DIR": str(instance_dir),
+        "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{instance_dir / 'app.db'}"),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "SMS_BACKEND": env.get("SMS_BACKEND", "outbox"),
+        "SMS_OUTBOX_FILE": env.get("SMS_OUTBOX_FILE", str(instance_dir / "sms-outbox.jsonl")),
+        "SMS_HTTP_URL": env.get("SMS_HTTP_URL"),
+        "SMS_HTTP_TIMEOUT": float(env.get("SMS_HTTP_TIMEOUT", "5")),
+        "REGISTRY_BACKEND": env.get("REGISTRY_BACKEND", "local"),
+        "REGISTRY_URL": env.get("REGISTRY_URL"),
+        "REGISTRY_TIMEOUT": float(env.get("REGISTRY_TIMEOUT", "3")),
+        "CARD_KEYS_DIR": env.get("CARD_KEYS_DIR", str(instance_dir / "card-keys")),
+        "PORT": int(env.get("PORT", "8000")),
+        # Domain settings with their legal values; see docs/decisions.md.
+        "BASE_SALARY_VND": int(env.get("BASE_SALARY_VND", "2340000")),
+        "CONTRIBUTION_CAP_MULTIPLE": int(env.get("CONTRIBUTION_CAP_MULTIPLE", "20")),
+        "EMPLOYER_RATE_PERMILLE": int(env.get("EMPLOYER_RATE_PERMILLE", "215")),
+        "EMPLOYEE_RATE_PERMILLE": int(env.get("EMPLOYEE_RATE_PERMILLE", "105")),
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+    }
+    if overrides:
+        cfg.update(overrides)
+    _check(cfg)
+    if not cfg["SECRET_KEY"]:
+        cfg["SECRET_KEY"] = _dev_secret_key(Path(cfg["INSTANCE_DIR"]))
+    return cfg
+
+
+def _check(cfg: dict) -> None:
+    """Refuse unsafe production settings with one line that says why."""
+    if cfg["APP_ENV"] != "production":
+        return
+    if not cfg["SECRET_KEY"]:
+        raise ConfigError("APP_ENV=production needs SECRET_KEY: set it to a long random string")
+    if cfg["DATABASE_URL"].startswith("sqlite"):
+        raise ConfigError("APP_ENV=production refuses SQLite: set DATABASE_URL to PostgreSQL")
+    if cfg["SMS_BACKEND"] == "outbox":
+        raise ConfigError("APP_ENV=production refuses SMS_BACKEND=outbox: use http (or console)")

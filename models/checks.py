@@ -1,0 +1,27 @@
+"""Clinic card checks: every check is stored (CONTRACT §5)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, new_id
+
+
+class CardCheck(Base):
+    __tablename__ = "card_checks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    client_id: Mapped[str] = mapped_column(ForeignKey("api_clients.client_id"))
+    facility_code: Mapped[str] = mapped_column(String(5))
+    staff_cccd: Mapped[str | None] = mapped_column(String(12))
+    staff_name: Mapped[str | None] = mapped_column(String(200))
+    identifier_type: Mapped[str] = mapped_column(String(16))  # card_number | bhxh_code | cccd | qr | invalid
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("insured_persons.id"))
+    card_id: Mapped[str | None] = mapped_column(ForeignKey("cards.id"))
+    result_code: Mapped[str] = mapped_column(String(3))
+    checked_at: Mapped[datetime]
+
+
+Index("ix_card_checks_person_checked", CardCheck.person_id, CardCheck.checked_at)
