@@ -90,7 +90,9 @@ def app_config(tmp_path, database_url) -> dict:
 @pytest.fixture
 def app(app_config):
     from app import create_app
+    from auth import passwords
 
+    passwords.configure(fast=True)
     application = create_app(app_config)
     yield application
     application.extensions["db"].engine.dispose()
