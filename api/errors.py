@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -142,9 +143,18 @@ def handle_api_error(error: ApiError) -> Response:
                    headers=error.headers, extra=error.extra)
 
 
+def handle_database_down(error: Exception) -> Response:
+    """A lost connection or a database that is restarting: tell the client to retry, not "500"."""
+    log.warning("database unavailable: %s", type(error).__name__)
+    return problem(503, "database_unavailable", "The database is briefly unavailable; retry shortly.",
+                   headers={"Retry-After": "2"})
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if getattr(error, "connection_invalidated", False):
+        return handle_database_down(error)
     log.exception("unhandled error: %s", type(error).__name__)
     return problem(500, "internal_error", "An unexpected error occurred; it has been logged.")
 
@@ -152,4 +162,5 @@ def handle_unexpected(error: Exception) -> Response:
 def register(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)
