@@ -12,9 +12,12 @@ seed_group = AppGroup("seed", help="Load demo or synthetic data.")
 @seed_group.command("demo")
 def demo_command() -> None:
     """The demo people of README.md: every linking outcome and every card state."""
-    from services.seed_demo import seed_demo
+    from services.seed_demo import DemoRefused, seed_demo
 
-    summary = seed_demo(db.session())
+    try:
+        summary = seed_demo(db.session())
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(summary)
 
 

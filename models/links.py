@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -40,3 +40,7 @@ class LinkRequest(Base):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+# The officers' queue: pending reviews, oldest first.
+Index("ix_link_requests_status_created", LinkRequest.status, LinkRequest.created_at)

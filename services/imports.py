@@ -1,0 +1,440 @@
+"""CSV imports (CONTRACT §7): population registry, facilities, insured persons with their cards.
+
+Every import reads and checks the whole file first and reports every bad row with its line number;
+only a clean file is written, in one transaction, with bulk Core upserts (no ORM object per row),
+so a re-run replaces rows by key: facilities by code, registry rows by CCCD, persons by BHXH code,
+cards by card number.
+
+Files are UTF-8, with or without a byte-order mark; the first line names the columns (any order,
+case and surrounding spaces ignored). Dates are YYYY-MM-DD (dd/mm/yyyy is accepted too, as legacy
+exports write it); gender is male/female (Nam/Nữ accepted).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import Table, case, func, literal, select
+from sqlalchemy.orm import Session
+
+import clock
+from models import Card, Facility, InsuredPerson, RegistryRecord, new_id
+from privacy import mask_tail
+from services import audit, provinces
+from services.identifiers import (
+    FACILITY_RE, OBJECT_CODES, PROVINCES, card_number, check_bhxh, check_card_number, check_cccd,
+)
+
+CHUNK = 5000  # rows per executemany / IN (...) list
+DECREASE_REASONS = ("stopped", "transfer_out_of_province", "transfer_in_province", "reenrolled_same_unit")
+CARD_STATUSES = ("active", "revoked", "reported_decreased")
+_GENDER_WORDS = {"male": "male", "female": "female", "nam": "male", "nữ": "female", "nu": "female"}
+
+
+class ImportFailed(Exception):
+    """The file is refused; `errors` lists every problem as "line N: field: message"."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__(f"{len(errors)} problem(s)")
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int
+    seconds: float
+    details: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        rate = self.rows / self.seconds if self.seconds > 0 else float(self.rows)
+        extra = "".join(f", {v} {k}" for k, v in self.details.items())
+        return f"imported {self.rows} {self.kind} rows{extra} in {self.seconds:.2f} s ({rate:,.0f} rows/s)"
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+Row = tuple[int, dict[str, str]]
+
+
+def read_csv(path: str | Path, required: Iterable[str], optional: Iterable[str] = ()) -> list[Row]:
+    """All data rows as (line number, {column: stripped value}), or ImportFailed for file-level faults."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ImportFailed([f"line {line}: the file is not UTF-8 (byte {exc.start})"]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFailed(["line 1: the file is empty; the first line must name the columns"]) from None
+    except csv.Error as exc:
+        raise ImportFailed([f"line 1: {exc}"]) from None
+    columns = [h.strip().lower() for h in header]
+    required, optional = list(required), list(optional)
+    problems = []
+    missing = [c for c in required if c not in columns]
+    if missing:
+        problems.append(f"line 1: missing column(s): {', '.join(missing)}")
+    unknown = [c for c in columns if c not in required and c not in optional]
+    if unknown:
+        problems.append(f"line 1: unknown column(s): {', '.join(unknown)} (expected {', '.join(required + optional)})")
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        problems.append(f"line 1: repeated column(s): {', '.join(dupes)}")
+    if problems:
+        raise ImportFailed(problems)
+    rows: list[Row] = []
+    errors: list[str] = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not values or all(not v.strip() for v in values):
+                continue  # blank line
+            if len(values) != len(columns):
+                errors.append(f"line {line}: expected {len(columns)} fields, found {len(values)}")
+                continue
+            rows.append((line, {c: unicodedata.normalize("NFC", v.strip()) for c, v in zip(columns, values)}))
+    except csv.Error as exc:
+        errors.append(f"line {reader.line_num}: {exc}")
+    if errors:
+        raise ImportFailed(errors)
+    return rows
+
+
+# --- field parsers: return (value, problem) -----------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_VN_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def _date(value: str, what: str) -> tuple[date | None, str | None]:
+    try:
+        if _ISO_DATE.match(value):
+            return date.fromisoformat(value), None
+        found = _VN_DATE.match(value)
+        if found:
+            return date(int(found[3]), int(found[2]), int(found[1])), None
+    except ValueError:
+        pass
+    return None, f"{what}: '{value}' is not a date (YYYY-MM-DD)"
+
+
+def _birth_date(value: str) -> tuple[date | None, str | None]:
+    dob, problem = _date(value, "date_of_birth")
+    if dob is not None and not (date(1900, 1, 1) <= dob <= clock.today()):
+        return None, f"date_of_birth: {value} is out of range (1900 to today)"
+    return dob, problem
+
+
+def _gender(value: str) -> tuple[str | None, str | None]:
+    gender = _GENDER_WORDS.get(value.casefold())
+    return (gender, None) if gender else (None, f"gender: '{value}' is not male or female")
+
+
+def _name(value: str, what: str = "full_name", limit: int = 200) -> str | None:
+    if not value:
+        return f"{what}: empty"
+    if len(value) > limit:
+        return f"{what}: longer than {limit} characters"
+    return None
+
+
+def _identity(row: dict[str, str], problems: list[str]) -> tuple[str | None, date | None, str | None]:
+    """full_name, date_of_birth, gender (problems appended)."""
+    name_problem = _name(" ".join(row["full_name"].split()))
+    if name_problem:
+        problems.append(name_problem)
+    dob, problem = _birth_date(row["date_of_birth"])
+    if problem:
+        problems.append(problem)
+    gender, problem = _gender(row["gender"])
+    if problem:
+        problems.append(problem)
+    return (None if name_problem else " ".join(row["full_name"].split())), dob, gender
+
+
+def _cccd(value: str, dob: date | None, gender: str | None, problems: list[str]) -> None:
+    problems.extend(f"cccd: {p}" for p in check_cccd(value, dob, gender))
+
+
+def _report(errors: list[str], line: int, problems: list[str]) -> None:
+    errors.extend(f"line {line}: {p}" for p in problems)
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+def _insert(session: Session):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"imports support PostgreSQL and SQLite, not {dialect}")
+    return insert
+
+
+def _upsert(session: Session, table: Table, rows: list[dict], key: str,
+            update: Callable[[Any], dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE, executemany'd in chunks."""
+    if not rows:
+        return
+    stmt = _insert(session)(table)
+    stmt = stmt.on_conflict_do_update(index_elements=[key], set_=update(stmt.excluded))
+    for start in range(0, len(rows), CHUNK):
+        session.execute(stmt, rows[start:start + CHUNK])
+
+
+def _existing(session: Session, column, values: Iterable[str], *extra) -> list:
+    values = sorted(set(values))
+    found = []
+    for start in range(0, len(values), CHUNK):
+        found.extend(session.execute(select(column, *extra).where(column.in_(values[start:start + CHUNK]))).all())
+    return found
+
+
+# --- registry ----------------------------------------------------------------------------------------------
+
+def import_registry(session: Session, path: str | Path) -> ImportResult:
+    started = time.perf_counter()
+    rows = read_csv(path, ("cccd", "full_name", "date_of_birth", "gender"), ("address",))
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    now = clock.now()
+    out: list[dict] = []
+    for line, row in rows:
+        problems: list[str] = []
+        name, dob, gender = _identity(row, problems)
+        cccd = row["cccd"]
+        _cccd(cccd, dob, gender, problems)
+        address = row.get("address") or None
+        if address and len(address) > 500:
+            problems.append("address: longer than 500 characters")
+        if cccd in seen:
+            problems.append(f"cccd: the same CCCD is on line {seen[cccd]}")
+        else:
+            seen[cccd] = line
+        if problems:
+            _report(errors, line, problems)
+            continue
+        out.append({"cccd": cccd, "full_name": name, "date_of_birth": dob, "gender": gender,
+                    "address": address, "updated_at": now})
+    if errors:
+        raise ImportFailed(errors)
+    table = RegistryRecord.__table__
+    _upsert(session, table, out, "cccd", lambda ex: {
+        "full_name": ex.full_name, "date_of_birth": ex.date_of_birth, "gender": ex.gender,
+        "address": ex.address, "updated_at": ex.updated_at})
+    audit.record(session, ("system", None), "import.registry", None, {"file": Path(path).name, "rows": len(out)})
+    session.commit()
+    return ImportResult("registry", len(out), time.perf_counter() - started)
+
+
+# --- facilities ----------------------------------------------------------------------------------------------
+
+def import_facilities(session: Session, path: str | Path) -> ImportResult:
+    started = time.perf_counter()
+    rows = read_csv(path, ("code", "name"))
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    out: list[dict] = []
+    for line, row in rows:
+        problems: list[str] = []
+        code = row["code"].replace(" - ", "").replace(" ", "")  # the old QR writes "79 - 011"
+        if not FACILITY_RE.match(code):
+            problems.append(f"code: '{row['code']}' is not a 5-digit facility code (mã KCB)")
+        elif code[:2] not in PROVINCES:
+            problems.append(f"code: {code[:2]} is not a province code (digits 1-2)")
+        elif code in seen:
+            problems.append(f"code: the same code is on line {seen[code]}")
+        else:
+            seen[code] = line
+        name = " ".join(row["name"].split())
+        problem = _name(name, "name", 300)
+        if problem:
+            problems.append(problem)
+        if problems:
+            _report(errors, line, problems)
+            continue
+        out.append({"code": code, "name": name})
+    if errors:
+        raise ImportFailed(errors)
+    _upsert(session, Facility.__table__, out, "code", lambda ex: {"name": ex.name})
+    audit.record(session, ("system", None), "import.facilities", None, {"file": Path(path).name, "rows": len(out)})
+    session.commit()
+    return ImportResult("facility", len(out), time.perf_counter() - started)
+
+
+# --- insured persons and cards ----------------------------------------------------------------------------------
+
+INSURANCE_COLUMNS = ("bhxh_code", "cccd", "full_name", "date_of_birth", "gender", "object_code", "benefit_level",
+                     "province_code", "area_code", "facility_code", "valid_from", "valid_to", "five_year_date",
+                     "status")
+INSURANCE_OPTIONAL = ("status_reason", "issuing_agency", "address")
+
+
+def _card_fields(row: dict[str, str], problems: list[str]) -> dict[str, Any]:
+    object_code = row["object_code"].upper()
+    if object_code not in OBJECT_CODES:
+        problems.append(f"object_code: '{row['object_code']}' is not a known object code (mã đối tượng)")
+    level = int(row["benefit_level"]) if re.fullmatch(r"[1-5]", row["benefit_level"]) else None
+    if level is None:
+        problems.append(f"benefit_level: '{row['benefit_level']}' is not 1 to 5")
+    province = row["province_code"]
+    if province not in PROVINCES:
+        problems.append(f"province_code: '{province}' is not a province code")
+    area = row["area_code"].upper() or None
+    if area not in (None, "K1", "K2", "K3"):
+        problems.append(f"area_code: '{row['area_code']}' is not K1, K2, K3 or empty")
+    facility = row["facility_code"].replace(" - ", "").replace(" ", "")
+    if not FACILITY_RE.match(facility):
+        problems.append(f"facility_code: '{row['facility_code']}' is not a 5-digit facility code")
+    valid_from, p1 = _date(row["valid_from"], "valid_from")
+    valid_to, p2 = _date(row["valid_to"], "valid_to")
+    problems.extend(p for p in (p1, p2) if p)
+    if valid_from and valid_to and valid_from > valid_to:
+        problems.append("valid_to: before valid_from")
+    five_year, p3 = _date(row["five_year_date"], "five_year_date") if row["five_year_date"] else (None, None)
+    if p3:
+        problems.append(p3)
+    status = row["status"].lower()
+    reason = row.get("status_reason") or None
+    if status not in CARD_STATUSES:
+        problems.append(f"status: '{row['status']}' is not one of {', '.join(CARD_STATUSES)}")
+    elif status == "reported_decreased":
+        reason = reason or "stopped"
+        if reason not in DECREASE_REASONS:
+            problems.append(f"status_reason: '{reason}' is not one of {', '.join(DECREASE_REASONS)}")
+    elif status == "active":
+        reason = None
+    agency = row.get("issuing_agency") or None
+    if agency and len(agency) > 200:
+        problems.append("issuing_agency: longer than 200 characters")
+    return {"object_code": object_code, "benefit_level": level, "province_code": province, "area_code": area,
+            "facility_code": facility, "valid_from": valid_from, "valid_to": valid_to, "five_year_date": five_year,
+            "status": status, "status_reason": reason, "issuing_agency": agency}
+
+
+def import_insurance(session: Session, path: str | Path) -> ImportResult:
+    """Persons by BHXH code and their cards. Facility codes must already be in the facilities table
+    (run `flask facilities import` first): a card's facility is a foreign key."""
+    started = time.perf_counter()
+    rows = read_csv(path, INSURANCE_COLUMNS, INSURANCE_OPTIONAL)
+    errors: dict[int, list[str]] = defaultdict(list)
+    persons: dict[str, dict] = {}  # bhxh_code -> person row (+ "_line")
+    cards: dict[str, dict] = {}  # card number -> card row (+ "_line")
+    cccd_owner: dict[str, tuple[str, int]] = {}
+    start_days: dict[tuple[str, date], int] = {}
+    for line, row in rows:
+        problems = errors[line]
+        bhxh = row["bhxh_code"]
+        problems.extend(f"bhxh_code: {p}" for p in check_bhxh(bhxh))
+        name, dob, gender = _identity(row, problems)
+        cccd = row["cccd"] or None
+        if cccd:
+            _cccd(cccd, dob, gender, problems)
+        address = row.get("address") or None
+        card = _card_fields(row, problems)
+        if problems:
+            continue
+        person = {"bhxh_code": bhxh, "cccd": cccd, "full_name": name, "date_of_birth": dob, "gender": gender,
+                  "address": address, "_line": line}
+        first = persons.setdefault(bhxh, person)
+        if first is not person:
+            differs = [k for k in ("cccd", "full_name", "date_of_birth", "gender") if first[k] != person[k]]
+            if differs:
+                problems.append(f"{', '.join(differs)}: differs from line {first['_line']} of the same bhxh_code")
+        if cccd:
+            owner = cccd_owner.setdefault(cccd, (bhxh, line))
+            if owner[0] != bhxh:
+                problems.append(f"cccd: the same CCCD is on line {owner[1]} with another bhxh_code")
+        number = card_number(card["object_code"], card["benefit_level"], card["province_code"], bhxh)
+        problems.extend(f"card number {number}: {p}" for p in check_card_number(number))
+        if number in cards:
+            problems.append(f"card number {number}: the same card is on line {cards[number]['_line']}")
+        day = start_days.setdefault((bhxh, card["valid_from"]), line)
+        if day != line:
+            problems.append(f"valid_from: another card of this bhxh_code starts the same day (line {day})")
+        if not problems:
+            cards[number] = {**card, "card_number": number, "bhxh_code": bhxh, "_line": line}
+    _check_against_database(session, persons, cards, errors)
+    flat = [f"line {line}: {p}" for line in sorted(errors) for p in errors[line]]
+    if flat:
+        raise ImportFailed(flat)
+    now = clock.now()
+    details = _write_insurance(session, persons, cards, now)
+    audit.record(session, ("system", None), "import.insurance", None,
+                 {"file": Path(path).name, "rows": len(rows), **details})
+    session.commit()
+    return ImportResult("insurance", len(rows), time.perf_counter() - started, details)
+
+
+def _check_against_database(session: Session, persons: dict, cards: dict, errors: dict[int, list[str]]) -> None:
+    """Facts only the database knows: facilities, CCCDs on other records, linked records."""
+    known = {code for (code,) in _existing(session, Facility.code, {c["facility_code"] for c in cards.values()})}
+    for c in cards.values():
+        if c["facility_code"] not in known:
+            errors[c["_line"]].append(f"facility_code: {c['facility_code']} is not in the facilities table "
+                                      "(import it with `flask facilities import` first)")
+    carried = _existing(session, InsuredPerson.cccd, [p["cccd"] for p in persons.values() if p["cccd"]],
+                        InsuredPerson.bhxh_code)
+    for cccd, bhxh in carried:
+        for p in persons.values():
+            if p["cccd"] == cccd and p["bhxh_code"] != bhxh:
+                errors[p["_line"]].append(f"cccd: already on the insurance record {mask_tail(bhxh)}")
+    linked = _existing(session, InsuredPerson.bhxh_code, persons, InsuredPerson.cccd, InsuredPerson.account_id)
+    for bhxh, cccd, account_id in linked:
+        p = persons[bhxh]
+        if account_id is not None and cccd and p["cccd"] and p["cccd"] != cccd:
+            errors[p["_line"]].append("cccd: this record is linked to an app account with another CCCD")
+
+
+def _write_insurance(session: Session, persons: dict, cards: dict, now: datetime) -> dict[str, int]:
+    person_rows = [{k: v for k, v in p.items() if k != "_line"} | {"created_at": now, "updated_at": now}
+                   for p in persons.values()]
+    table = InsuredPerson.__table__
+    _upsert(session, table, person_rows, "bhxh_code", lambda ex: {
+        # A CCCD already on the record (e.g. from linking) survives an export that lacks it.
+        "cccd": func.coalesce(ex.cccd, table.c.cccd),
+        "full_name": ex.full_name, "date_of_birth": ex.date_of_birth, "gender": ex.gender,
+        "address": func.coalesce(ex.address, table.c.address),
+        "updated_at": ex.updated_at})
+    ids = dict(_existing(session, InsuredPerson.bhxh_code, persons, InsuredPerson.id))
+    card_rows = []
+    for c in cards.values():
+        card_rows.append({
+            "id": new_id(), "card_number": c["card_number"], "person_id": ids[c["bhxh_code"]],
+            "object_code": c["object_code"], "benefit_level": c["benefit_level"],
+            "province_code": c["province_code"], "area_code": c["area_code"], "facility_code": c["facility_code"],
+            "valid_from": c["valid_from"], "valid_to": c["valid_to"], "five_year_date": c["five_year_date"],
+            "issuing_agency": c["issuing_agency"] or provinces.issuing_agency(c["province_code"], c["valid_from"]),
+            "status": c["status"], "status_reason": c["status_reason"],
+            "status_changed_at": None if c["status"] == "active" else now, "created_at": now,
+        })
+    cards_t = Card.__table__
+
+    def card_update(ex) -> dict:
+        changed = (cards_t.c.status != ex.status) | cards_t.c.status_reason.is_distinct_from(ex.status_reason)
+        return {
+            "area_code": ex.area_code, "facility_code": ex.facility_code, "valid_from": ex.valid_from,
+            "valid_to": ex.valid_to, "five_year_date": ex.five_year_date, "issuing_agency": ex.issuing_agency,
+            "status": ex.status, "status_reason": ex.status_reason,
+            # Offline verifiers poll by this time: move it only when the status really changes.
+            "status_changed_at": case((changed, literal(now, cards_t.c.status_changed_at.type)),
+                                      else_=cards_t.c.status_changed_at),
+        }
+
+    _upsert(session, cards_t, card_rows, "card_number", card_update)
+    return {"persons": len(person_rows), "cards": len(card_rows)}
+
