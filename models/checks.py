@@ -1,4 +1,5 @@
-"""Clinic card checks: every check is stored (CONTRACT §5)."""
+"""Clinic card checks: every check is stored (CONTRACT §5). A row is also the audit record of the
+look-up it describes (services/card_checks.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,4 +25,7 @@ class CardCheck(Base):
     checked_at: Mapped[datetime]
 
 
+# GET /me/card-checks: a person's checks, newest first.
 Index("ix_card_checks_person_checked", CardCheck.person_id, CardCheck.checked_at)
+# The gateway answer's dsLichSuKT2018: a card's recent checks.
+Index("ix_card_checks_card_checked", CardCheck.card_id, CardCheck.checked_at)

@@ -1,3 +1,46 @@
+"""POST /clinic/card-checks: the card check for clinics (CONTRACT §5)."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
-blp = Blueprint("clinic", __name__, url_prefix="/clinic", description="clinic")
+import clock
+import db
+from auth.roles import CLINIC, current_actor, roles_required
+from services import card_checks
+from services.cards import card_view
+
+from .schemas import CardCheckByIdentifierSchema, CardCheckByQrSchema, CardCheckResultSchema
+
+blp = Blueprint("clinic", __name__, url_prefix="/clinic", description="Clinic card checks")
+
+
+def answer(outcome: card_checks.CheckOutcome) -> dict:
+    today = clock.today()
+    matched = outcome.identity_matched and outcome.row is not None
+    return {
+        "check_id": outcome.check.id,
+        "result_code": outcome.result_code,
+        "result_message": outcome.message,
+        "usable": outcome.usable,
+        "card": card_view(outcome.row, today) if matched else None,
+        "renewed_card": card_view(outcome.renewed, today) if matched and outcome.renewed else None,
+        "checked_at": outcome.check.checked_at.isoformat(),
+    }
+
+
+@blp.route("/card-checks", methods=["POST"])
+@blp.doc(security=[{"bearer": []}], requestBody={"required": True, "content": {"application/json": {
+    "schema": {"oneOf": [CardCheckByIdentifierSchema, CardCheckByQrSchema]}}}})
+@blp.alt_response(200, schema=CardCheckResultSchema, description="the decision (always 200; 205 for an ill-formed request)")
+@roles_required(CLINIC)
+def create_card_check():
+    """Check a card by identifier + name + date of birth, or by a scanned QR; the check is stored.
+
+    A field missing or ill-formed (and a body that is not a JSON object at all) is answered 200 with
+    result_code 205, as the national gateway does."""
+    actor = current_actor()
+    inp = card_checks.parse_clinic_body(request.get_json(silent=True))
+    outcome = card_checks.check(db.session(), client_id=actor.subject, facility_code=actor.facility_code,
+                                inp=inp, keys_dir=current_app.config["CARD_KEYS_DIR"])
+    return jsonify(answer(outcome))

@@ -1,2 +1,134 @@
+"""POST /api/egw/KQNhanLichSuKCB2024: the national gateway's card check, field for field
+(reference/domain.md §3.3), so a hospital system switches over by changing its base URL.
+
+Same decisions as /clinic/card-checks (services/card_checks.py); the clinic's Bearer token instead
+of the gateway's query-string token; a missing or bad token is a 401 problem document.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app, jsonify, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+import db
+from api.smorest import accepts
+from auth.roles import CLINIC, current_actor, roles_required
+from services import card_checks
+from services.cards import CardRow
+
+blp = Blueprint("gateway", __name__, url_prefix="/api/egw",
+                description="National-gateway-compatible card check (KQNhanLichSuKCB2024)")
+GENDERS = {"male": "Nam", "female": "Nữ"}
+VN = timedelta(hours=7)
+
+
+class GatewayRequestSchema(Schema):
+    maThe = fields.String(required=True, metadata={"description": "card number, BHXH code or CCCD"})
+    hoTen = fields.String(required=True)
+    ngaySinh = fields.String(required=True, metadata={"description": "dd/mm/yyyy or ddmmyyyy"})
+    hoTenCb = fields.String(required=True, metadata={"description": "the checking staff member's name"})
+    cccdCb = fields.String(required=True, metadata={"description": "the checking staff member's CCCD"})
+
+
+class CheckEventSchema(Schema):
+    userKT = fields.String()
+    thoiGianKT = fields.String(metadata={"description": "yyyyMMddHHmm, Vietnam time"})
+    thongBao = fields.String()
+    maLoi = fields.String()
+
+
+class GatewayResponseSchema(Schema):
+    maKetQua = fields.String()
+    ghiChu = fields.String()
+    maThe = fields.String(allow_none=True)
+    hoTen = fields.String(allow_none=True)
+    ngaySinh = fields.String(allow_none=True)
+    gioiTinh = fields.String(allow_none=True)
+    diaChi = fields.String(allow_none=True)
+    maDKBD = fields.String(allow_none=True)
+    cqBHXH = fields.String(allow_none=True)
+    gtTheTu = fields.String(allow_none=True)
+    gtTheDen = fields.String(allow_none=True)
+    maKV = fields.String(allow_none=True)
+    ngayDu5Nam = fields.String(allow_none=True)
+    maSoBHXH = fields.String(allow_none=True)
+    maTheCu = fields.String(allow_none=True)
+    maTheMoi = fields.String(allow_none=True)
+    gtTheTuMoi = fields.String(allow_none=True)
+    gtTheDenMoi = fields.String(allow_none=True)
+    maDKBDMoi = fields.String(allow_none=True)
+    tenDKBDMoi = fields.String(allow_none=True)
+    dsLichSuKCB2018 = fields.List(fields.Dict(), allow_none=True, metadata={"description": "always null"})
+    dsLichSuKT2018 = fields.List(fields.Nested(CheckEventSchema), allow_none=True)
+
+
+def dmy(value: date | None) -> str | None:
+    return value.strftime("%d/%m/%Y") if value else None
+
+
+def _stamp(at: datetime) -> str:
+    return (at + VN).strftime("%Y%m%d%H%M")
+
+
+def _note(code: str, message: str, row: CardRow | None) -> str:
+    if row is None:
+        return message
+    card, person = row.card, row.person
+    five = f"; Thời điểm đủ 5 năm liên tục: {dmy(card.five_year_date)}" if card.five_year_date else ""
+    return (f"{message}! Họ tên : {person.full_name}, Ngày sinh: {dmy(person.date_of_birth)}, "
+            f"Giới tính : {GENDERS.get(person.gender, person.gender)}! (ĐC: {person.address or ''}; "
+            f"Nơi KCBBĐ: {card.facility_code}; Hạn thẻ: {dmy(card.valid_from)} - {dmy(card.valid_to)}{five}).")
+
+
+def answer(outcome: card_checks.CheckOutcome) -> dict:
+    row = outcome.row if outcome.identity_matched else None
+    new = outcome.renewed if row else None
+    body = {name: None for name in GatewayResponseSchema().fields}
+    body.update(maKetQua=outcome.result_code, ghiChu=_note(outcome.result_code, outcome.message, row))
+    if row is not None:
+        card, person = row.card, row.person
+        body.update(
+            maThe=card.card_number, hoTen=person.full_name, ngaySinh=dmy(person.date_of_birth),
+            gioiTinh=GENDERS.get(person.gender), diaChi=person.address, maDKBD=card.facility_code,
+            cqBHXH=card.issuing_agency, gtTheTu=dmy(card.valid_from), gtTheDen=dmy(card.valid_to),
+            maKV=card.area_code, ngayDu5Nam=dmy(card.five_year_date), maSoBHXH=person.bhxh_code,
+        )
+        body["dsLichSuKT2018"] = [
+            {"userKT": f"{c.facility_code}_BV", "thoiGianKT": _stamp(c.checked_at),
+             "thongBao": card_checks.MESSAGES.get(c.result_code, ""), "maLoi": c.result_code}
+            for c in card_checks.recent_checks_of_card(db.session(), card.id)
+        ]
+    if new is not None:
+        body.update(maTheCu=row.card.card_number, maTheMoi=new.card.card_number,
+                    gtTheTuMoi=dmy(new.card.valid_from), gtTheDenMoi=dmy(new.card.valid_to),
+                    maDKBDMoi=new.card.facility_code, tenDKBDMoi=new.facility_name)
+    return body
+
+
+@blp.route("/KQNhanLichSuKCB2024", methods=["POST"])
+@accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+@blp.doc(security=[{"bearer": []}], requestBody={"required": True, "content": {
+    "application/json": {"schema": GatewayRequestSchema},
+    "application/x-www-form-urlencoded": {"schema": GatewayRequestSchema}}})
+@blp.alt_response(200, schema=GatewayResponseSchema, description="maKetQua and the card (always 200)")
+@roles_required(CLINIC)
+def check_card():
+    """The national gateway's card check: JSON or form; `ngaySinh` dd/mm/yyyy or ddmmyyyy.
+
+    Decisions as POST /api/v1/clinic/card-checks; ill-formed input is maKetQua 205 (HTTP 200).
+    Authentication is the clinic's Bearer token (401 problem document without it)."""
+    if request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+    else:
+        body = request.form.to_dict()
+    actor = current_actor()
+    inp = card_checks.parse_gateway_body(body)
+    outcome = card_checks.check(db.session(), client_id=actor.subject, facility_code=actor.facility_code,
+                                inp=inp, keys_dir=current_app.config["CARD_KEYS_DIR"])
+    return jsonify(answer(outcome))
+
+
 def register(api) -> None:
-    pass
+    api.register_blueprint(blp)

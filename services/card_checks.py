@@ -1,0 +1,313 @@
+"""The clinic card check (CONTRACT §5): one decision order for /clinic/card-checks and the gateway.
+
+Each check costs three statements: the staff member (by the unique (client_id, cccd) index), the
+card with its holder and facility (by a unique index), and the INSERT of the CardCheck row in the
+same transaction as the answer. The CardCheck row IS the audit record of the look-up (who: client,
+facility, staff; whose: person, card; what: result; when): a separate audit_events row would double
+the writes on the hottest path and say nothing more. An acknowledged check is a stored check.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+import clock
+from models import Card, CardCheck, ClinicStaff, Facility, InsuredPerson, new_id
+from services import card_signing
+from services.card_verifier import VALID
+from services.cards import CardRow, status_on
+from services.identifiers import BHXH_RE, CCCD_RE, OBJECT_CODES, PROVINCES, check_cccd, normalize_identifier
+from services.names import initials, same_name
+
+# Verbatim from the official Annex 03 §4 (reference/domain.md §3.4).
+MESSAGES = {
+    "000": "Thông tin thẻ BHYT chính xác",
+    "001": "Thẻ do BHXH Bộ Quốc phòng quản lý, đề nghị kiểm tra thẻ và giấy tờ tùy thân",
+    "002": "Thẻ do BHXH Bộ Công an quản lý, đề nghị kiểm tra thẻ và giấy tờ tùy thân",
+    "003": "Thẻ cũ hết giá trị sử dụng, được cấp thẻ mới",
+    "004": "Thẻ cũ còn giá trị sử dụng, được cấp thẻ mới",
+    "010": "Thẻ hết giá trị sử dụng",
+    "050": "Không có thông tin thẻ BHYT",
+    "051": "Mã thẻ BHYT không đúng",
+    "052": "Mã tỉnh cấp thẻ (ký tự thứ 4,5) không đúng",
+    "053": "Mã quyền lợi (ký tự thứ 3) không đúng",
+    "054": "Số CCCD của cán bộ tra cứu không tồn tại trong danh sách người sử dụng do CSKCB đăng ký",
+    "055": "Họ và tên của cán bộ tra cứu không khớp với số CCCD",
+    "060": "Thẻ sai họ tên",
+    "061": "Thẻ sai họ tên (đúng ký tự đầu)",
+    "070": "Thẻ sai ngày sinh",
+    "110": "Thẻ đã thu hồi",
+    "120": "Thẻ đã báo giảm",
+    "121": "Báo giảm chuyển ngoại tỉnh",
+    "122": "Báo giảm chuyển nội tỉnh",
+    "123": "Báo giảm do tăng lại cùng đơn vị",
+    "124": "Báo giảm ngừng tham gia",
+    "205": "Lỗi sai định dạng tham số",
+}
+USABLE = frozenset({"000", "001", "002", "003", "004"})
+# The holder's identity matched: only then does the answer carry the card.
+IDENTITY_MATCHED = USABLE | {"010", "110", "120", "121", "122", "123", "124"}
+DECREASE_CODES = {"transfer_out_of_province": "121", "transfer_in_province": "122",
+                  "reenrolled_same_unit": "123", "stopped": "124"}
+FUND_CODES = {"QN": "001", "CY": "001", "CA": "002"}
+MAX_NAME = 200
+_CARD_SHAPE = re.compile(r"^[A-Z]{2}\d{13}$")
+_DMY = re.compile(r"^(\d{2})/?(\d{2})/?(\d{4})$")
+
+
+@dataclass
+class CheckInput:
+    """A request reduced to plain values; `invalid` names the fields that make it a 205."""
+
+    identifier: str | None = None
+    full_name: str | None = None
+    date_of_birth: date | None = None
+    staff_cccd: str | None = None
+    staff_name: str | None = None
+    qr: str | None = None
+    invalid: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CheckOutcome:
+    check: CardCheck
+    result_code: str
+    row: CardRow | None = None  # the card the check is about, when found
+    renewed: CardRow | None = None  # its replacement (003/004)
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.result_code]
+
+    @property
+    def usable(self) -> bool:
+        return self.result_code in USABLE
+
+    @property
+    def identity_matched(self) -> bool:
+        return self.result_code in IDENTITY_MATCHED
+
+
+# ---- parsing (the two request shapes) --------------------------------------------------------
+
+def _text(body: dict, name: str, invalid: list[str], max_len: int = MAX_NAME) -> str | None:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > max_len:
+        invalid.append(name)
+        return None
+    return value.strip()
+
+
+def _staff_cccd(body: dict, name: str, invalid: list[str]) -> str | None:
+    value = _text(body, name, invalid, 32)
+    if value is not None and check_cccd(value):
+        invalid.append(name)
+        return None
+    return value
+
+
+def parse_iso_date(value: Any) -> date | None:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def parse_gateway_date(value: Any) -> date | None:
+    """`dd/mm/yyyy` or `ddmmyyyy` (the gateway's spec and its own example disagree; take both)."""
+    found = _DMY.fullmatch(value.strip()) if isinstance(value, str) else None
+    if not found:
+        return None
+    try:
+        return date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
+    except ValueError:
+        return None
+
+
+def parse_clinic_body(body: Any) -> CheckInput:
+    """`{identifier, full_name, date_of_birth, staff_cccd, staff_name}` or `{qr, staff_cccd, staff_name}`.
+    Anything else (not an object, both or neither shape, unknown fields) is a 205."""
+    if not isinstance(body, dict):
+        return CheckInput(invalid=["_body"])
+    inp = CheckInput()
+    inp.staff_cccd = _staff_cccd(body, "staff_cccd", inp.invalid)
+    inp.staff_name = _text(body, "staff_name", inp.invalid)
+    if "qr" in body:
+        allowed = {"qr", "staff_cccd", "staff_name"}
+        inp.qr = _text(body, "qr", inp.invalid, 4096)
+    else:
+        allowed = {"identifier", "full_name", "date_of_birth", "staff_cccd", "staff_name"}
+        inp.identifier = _text(body, "identifier", inp.invalid, 64)
+        inp.full_name = _text(body, "full_name", inp.invalid)
+        inp.date_of_birth = parse_iso_date(body.get("date_of_birth"))
+        if inp.date_of_birth is None:
+            inp.invalid.append("date_of_birth")
+    inp.invalid.extend(sorted(set(body) - allowed))
+    return inp
+
+
+def parse_gateway_body(body: Any) -> CheckInput:
+    """The gateway's `{maThe, hoTen, ngaySinh, hoTenCb, cccdCb}`; extra fields are ignored (HIS
+    systems send their own)."""
+    if not isinstance(body, dict):
+        return CheckInput(invalid=["_body"])
+    inp = CheckInput()
+    inp.staff_cccd = _staff_cccd(body, "cccdCb", inp.invalid)
+    inp.staff_name = _text(body, "hoTenCb", inp.invalid)
+    inp.identifier = _text(body, "maThe", inp.invalid, 64)
+    inp.full_name = _text(body, "hoTen", inp.invalid)
+    inp.date_of_birth = parse_gateway_date(body.get("ngaySinh"))
+    if inp.date_of_birth is None:
+        inp.invalid.append("ngaySinh")
+    return inp
+
+
+# ---- look-ups --------------------------------------------------------------------------------
+
+def _rows(session: Session, where, limit: int | None = None) -> list[CardRow]:
+    stmt = (
+        select(Card, InsuredPerson, Facility.name)
+        .join(InsuredPerson, InsuredPerson.id == Card.person_id)
+        .outerjoin(Facility, Facility.code == Card.facility_code)
+        .where(where)
+        .order_by(Card.valid_from.desc(), Card.created_at.desc())
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return [CardRow(c, p, name) for c, p, name in session.execute(stmt).all()]
+
+
+def _same_person_cards(session: Session, attr: str, value: str) -> tuple[CardRow | None, CardRow | None]:
+    """(the card asked for, the holder's current card), from all the holder's cards in one statement."""
+    person_id = select(Card.person_id).where(getattr(Card, attr) == value).scalar_subquery()
+    rows = _rows(session, Card.person_id == person_id)
+    target = next((r for r in rows if getattr(r.card, attr) == value), None)
+    return target, (rows[0] if rows else None)
+
+
+def _identifier_type(identifier: str) -> str:
+    if CCCD_RE.match(identifier):
+        return "cccd"
+    if BHXH_RE.match(identifier):
+        return "bhxh_code"
+    return "card_number" if _CARD_SHAPE.match(identifier) else "invalid"
+
+
+def _shape_code(identifier: str) -> str | None:
+    """051 / 052 / 053 for a card number that cannot exist (in the contract's order)."""
+    if not _CARD_SHAPE.match(identifier) or identifier[:2] not in OBJECT_CODES:
+        return "051"
+    if identifier[3:5] not in PROVINCES:
+        return "052"
+    if identifier[2] not in "12345":
+        return "053"
+    return None
+
+
+# ---- the decision ----------------------------------------------------------------------------
+
+def _card_state_code(target: CardRow, current: CardRow | None, today: date) -> tuple[str, CardRow | None]:
+    """After the identity matched: funds, revocation, báo giảm, replacement, expiry, valid."""
+    card = target.card
+    if card.object_code in FUND_CODES:
+        return FUND_CODES[card.object_code], None
+    if card.status == "revoked":
+        return "110", None
+    if card.status == "reported_decreased":
+        return DECREASE_CODES.get(card.status_reason or "", "120"), None
+    if current is not None and current.card.id != card.id:
+        return ("003" if card.valid_to < today else "004"), current
+    if status_on(card, today) == "expired":
+        return "010", None
+    return "000", None
+
+
+def check(session: Session, *, client_id: str, facility_code: str, inp: CheckInput, keys_dir: str) -> CheckOutcome:
+    """Decide, store the CardCheck and commit; the caller answers only after this returns."""
+    code, row, renewed, id_type = _decide(session, client_id, inp, keys_dir)
+    values = dict(
+        id=new_id(), client_id=client_id, facility_code=facility_code,
+        staff_cccd=inp.staff_cccd if inp.staff_cccd and CCCD_RE.match(inp.staff_cccd) else None,
+        staff_name=inp.staff_name[:MAX_NAME] if inp.staff_name else None,
+        identifier_type=id_type, person_id=row.person.id if row else None,
+        card_id=row.card.id if row else None, result_code=code, checked_at=clock.now(),
+    )
+    # A Core INSERT: the ORM unit of work would cost more than the statement on this hot path.
+    session.execute(insert(CardCheck), [values])
+    session.commit()
+    return CheckOutcome(CardCheck(**values), code, row, renewed)
+
+
+def _decide(session: Session, client_id: str, inp: CheckInput, keys_dir: str):
+    """(code, card row or None, renewed row or None, identifier type)."""
+    if inp.qr is not None:
+        id_type = "qr"
+    elif inp.identifier is not None:
+        inp.identifier = normalize_identifier(inp.identifier)
+        id_type = _identifier_type(inp.identifier)
+    else:
+        id_type = "invalid"
+    if inp.invalid:
+        return "205", None, None, id_type
+
+    staff_name = session.scalar(
+        select(ClinicStaff.full_name).where(ClinicStaff.client_id == client_id, ClinicStaff.cccd == inp.staff_cccd)
+    )
+    if staff_name is None:
+        return "054", None, None, id_type
+    if not same_name(staff_name, inp.staff_name):
+        return "055", None, None, id_type
+
+    full_name, dob = inp.full_name, inp.date_of_birth
+    if inp.qr is not None:
+        verdict = card_signing.verifier(keys_dir).verify(inp.qr, clock.now().timestamp())
+        claims = verdict.claims or {}
+        dob = parse_iso_date(claims.get("dob"))
+        if verdict.status != VALID or not isinstance(claims.get("cid"), str) or dob is None:
+            return "051", None, None, id_type
+        full_name = str(claims.get("n", ""))
+        target, current = _same_person_cards(session, "id", claims["cid"])
+    elif id_type in ("cccd", "bhxh_code"):
+        column = InsuredPerson.cccd if id_type == "cccd" else InsuredPerson.bhxh_code
+        rows = _rows(session, column == inp.identifier, limit=1)
+        target = current = rows[0] if rows else None
+    else:
+        shape = _shape_code(inp.identifier)
+        if shape:
+            return shape, None, None, id_type
+        target, current = _same_person_cards(session, "card_number", inp.identifier)
+
+    if target is None:
+        return "050", None, None, id_type
+    holder = target.person
+    if not same_name(holder.full_name, full_name):
+        return ("061" if initials(holder.full_name) == initials(full_name) else "060"), target, None, id_type
+    if holder.date_of_birth != dob:
+        return "070", target, None, id_type
+    code, renewed = _card_state_code(target, current, clock.today())
+    return code, target, renewed, id_type
+
+
+
+def history_stmt(person_id: int):
+    """The checks of one person's cards, newest first (GET /me/card-checks)."""
+    return (
+        select(CardCheck.id, CardCheck.checked_at, CardCheck.facility_code, Facility.name, CardCheck.result_code)
+        .outerjoin(Facility, Facility.code == CardCheck.facility_code)
+        .where(CardCheck.person_id == person_id)
+        .order_by(CardCheck.checked_at.desc(), CardCheck.id.desc())
+    )
+
+
+def recent_checks_of_card(session: Session, card_id: str, limit: int = 10) -> list[CardCheck]:
+    return list(session.scalars(
+        select(CardCheck).where(CardCheck.card_id == card_id)
+        .order_by(CardCheck.checked_at.desc(), CardCheck.id.desc()).limit(limit)
+    ))
