@@ -1,0 +1,1 @@
+"""`make bench` (`python -m bench`): the performance suite. See docs/performance.md."""
