@@ -49,3 +49,10 @@ class Employment(Base):
 
 Index("ix_employments_unit_active", Employment.unit_code, Employment.active)
 Index("ix_employments_person", Employment.person_id)
+Index("ix_employments_card", Employment.card_id)
+# A person is at most once an active employee of a unit: two concurrent batches enrolling the same
+# person into the same unit cannot both succeed (the loser retries and answers already_enrolled).
+Index(
+    "uq_employments_active_person_unit", Employment.person_id, Employment.unit_code, unique=True,
+    postgresql_where=Employment.active.is_(True), sqlite_where=Employment.active.is_(True),
+)
