@@ -48,6 +48,11 @@ def access_token_ttl_seconds() -> int:
 
 @jwt.token_in_blocklist_loader
 def _revoked(_header: dict, payload: dict) -> bool:
+    return is_revoked(payload)
+
+
+def is_revoked(payload: dict) -> bool:
+    """An account token dies with its login session (logout, password reset, refresh reuse)."""
     sid = payload.get("sid")
     if sid is None:
         return False
