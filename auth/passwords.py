@@ -1,6 +1,8 @@
 """Argon2id password hashing (argon2-cffi's RFC 9106 low-memory profile in production)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import RFC_9106_LOW_MEMORY
@@ -23,6 +25,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the hash was made with other parameters than today's (upgrade it at login)."""
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return False
+
+
 def verify_password(stored_hash: str | None, password: str) -> bool:
     global _DUMMY
     if stored_hash is None:
@@ -34,3 +44,32 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return _hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# --- Password policy (CONTRACT §2): 8..128 characters, not a common password. ---------------------
+MIN_LENGTH, MAX_LENGTH = 8, 128
+_COMMON_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+_common: frozenset[str] | None = None
+
+
+def _common_passwords() -> frozenset[str]:
+    global _common
+    if _common is None:
+        lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
+        _common = frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+    return _common
+
+
+def is_common(password: str) -> bool:
+    return password.strip().casefold() in _common_passwords()
+
+
+def password_problems(password: str) -> list[str]:
+    """Why this password is refused (empty when it is acceptable); bilingual like the other messages."""
+    if len(password) < MIN_LENGTH:
+        return [f"Mật khẩu phải có ít nhất {MIN_LENGTH} ký tự (at least {MIN_LENGTH} characters)."]
+    if len(password) > MAX_LENGTH:
+        return [f"Mật khẩu tối đa {MAX_LENGTH} ký tự (at most {MAX_LENGTH} characters)."]
+    if is_common(password):
+        return ["Mật khẩu quá phổ biến, hãy chọn mật khẩu khác (this password is too common)."]
+    return []

@@ -1,1 +1,65 @@
-COMMANDS: list = []
+"""`flask clients create clinic|employer ...` and `flask clients add-staff ...` (CONTRACT §7)."""
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import AppGroup
+
+import db
+from services import api_clients
+
+clients_group = AppGroup("clients", help="API clients: clinics and employers (OAuth client credentials).")
+
+
+@clients_group.group("create")
+def create_group() -> None:
+    """Create a client; prints {"client_id", "client_secret"} as one JSON line (the secret is shown once)."""
+
+
+def _create(kind: str, name: str, **binding) -> None:
+    session = db.session()
+    try:
+        client, secret = api_clients.create_client(session, kind, name, **binding)
+    except api_clients.ClientError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(json.dumps({"client_id": client.client_id, "client_secret": secret}))
+
+
+@create_group.command("clinic")
+@click.option("--facility-code", required=True, help="5-digit facility code (mã cơ sở KCB).")
+@click.option("--name", required=True, help="The clinic's name.")
+def create_clinic(facility_code: str, name: str) -> None:
+    """A clinic client bound to one facility."""
+    _create("clinic", name, facility_code=facility_code)
+
+
+@create_group.command("employer")
+@click.option("--unit-code", required=True, help="7-character unit code (mã đơn vị).")
+@click.option("--province", required=True, help="2-digit province code.")
+@click.option("--name", required=True, help="The employer's name.")
+def create_employer(unit_code: str, province: str, name: str) -> None:
+    """An employer client bound to one unit and province."""
+    _create("employer", name, unit_code=unit_code, province_code=province)
+
+
+@clients_group.command("add-staff")
+@click.argument("client_id")
+@click.option("--cccd", required=True, help="The staff member's 12-digit CCCD.")
+@click.option("--name", required=True, help="The staff member's full name.")
+def add_staff(client_id: str, cccd: str, name: str) -> None:
+    """Register a staff member of a clinic (card checks name the staff who made them)."""
+    session = db.session()
+    try:
+        staff = api_clients.add_staff(session, client_id, cccd, name)
+    except api_clients.ClientError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(json.dumps({"client_id": client_id, "cccd": staff.cccd, "full_name": staff.full_name},
+                          ensure_ascii=False))
+
+
+COMMANDS = [clients_group]

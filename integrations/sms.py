@@ -1,6 +1,116 @@
-"""SMS gateway adapter (issue 2 fills this in): outbox | console | http."""
+"""SMS gateway adapter: `outbox` (JSON lines file), `console` (stdout) or `http` (a gateway's API).
+
+The text of a message may carry a one-time code, so it never goes through `logging` (whose
+handlers end up in files and log shippers). Only the masked phone and the outcome are logged.
+"""
 from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+import clock
+from config import ConfigError
+from privacy import mask_tail
+
+log = logging.getLogger(__name__)
+
+
+class SmsUnavailable(RuntimeError):
+    """The message could not be handed to the gateway; the caller answers 503."""
+
+
+class OutboxSender:
+    """Development sink: one JSON line {"to", "text", "sent_at"} per message, shared by all workers."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+
+    def send(self, to: str, text: str) -> None:
+        line = json.dumps({"to": to, "text": text, "sent_at": clock.now().isoformat(timespec="seconds")}, ensure_ascii=False) + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                # O_APPEND + one write is atomic for small lines; the lock covers larger ones and NFS.
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                os.write(fd, line.encode("utf-8"))
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+        except OSError as exc:
+            raise SmsUnavailable(f"outbox not writable: {exc.strerror}") from exc
+        log.info("sms queued to outbox for %s", mask_tail(to, 3))
+
+
+class ConsoleSender:
+    """Prints the message to standard output directly, not through logging, so that a code never
+    lands in a log file; meant for a developer's terminal only."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream
+
+    def send(self, to: str, text: str) -> None:
+        stream = self.stream or sys.stdout
+        stream.write(f"[SMS to {to}] {text}\n")
+        stream.flush()
+
+
+class HttpSender:
+    """POSTs {"to", "text"} as JSON. Connection errors and 5xx answers are retried twice with a short
+    backoff; a read timeout is not retried (the gateway may have sent it: no double SMS)."""
+
+    def __init__(self, url: str, timeout: float = 5.0, retries: int = 2, backoff: float = 0.25,
+                 http: requests.Session | None = None) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.http = http or requests.Session()
+
+    def send(self, to: str, text: str) -> None:
+        masked = mask_tail(to, 3)
+        last = "no attempt"
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * (2 ** (attempt - 1)))
+            try:
+                resp = self.http.post(self.url, json={"to": to, "text": text}, timeout=self.timeout)
+            except requests.exceptions.ConnectionError as exc:  # includes connect timeouts
+                last = f"connection failed ({type(exc).__name__})"
+                continue
+            except requests.exceptions.Timeout as exc:
+                log.warning("sms gateway timed out for %s", masked)
+                raise SmsUnavailable("the SMS gateway did not answer in time") from exc
+            except requests.exceptions.RequestException as exc:
+                raise SmsUnavailable(f"SMS gateway request failed ({type(exc).__name__})") from exc
+            if resp.status_code >= 500:
+                last = f"gateway answered {resp.status_code}"
+                continue
+            if resp.status_code >= 400:
+                log.warning("sms gateway refused the message for %s: %s", masked, resp.status_code)
+                raise SmsUnavailable(f"the SMS gateway refused the message ({resp.status_code})")
+            log.info("sms sent via gateway to %s", masked)
+            return
+        log.warning("sms gateway unavailable for %s: %s", masked, last)
+        raise SmsUnavailable(f"the SMS gateway is unavailable: {last}")
 
 
 def from_config(cfg: dict):
-    return None
+    backend = cfg.get("SMS_BACKEND", "outbox")
+    if backend == "outbox":
+        return OutboxSender(cfg["SMS_OUTBOX_FILE"])
+    if backend == "console":
+        return ConsoleSender()
+    if backend == "http":
+        if not cfg.get("SMS_HTTP_URL"):
+            raise ConfigError("SMS_BACKEND=http needs SMS_HTTP_URL: set it to the gateway's endpoint")
+        return HttpSender(cfg["SMS_HTTP_URL"], timeout=float(cfg.get("SMS_HTTP_TIMEOUT", 5)),
+                          backoff=float(cfg.get("SMS_HTTP_BACKOFF", 0.25)))
+    raise ConfigError(f"unknown SMS_BACKEND {backend!r}: use outbox, console or http")

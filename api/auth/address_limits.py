@@ -1,0 +1,67 @@
+"""Per-client-address limits for the account and token endpoints, on Flask-Limiter's storage
+(RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set, so all workers share the counts).
+
+Why not `@limiter.limit`: with `headers_enabled` the extension rewrites `Retry-After` on every
+response of a limited endpoint to its own window's reset, which would turn the 40 s of a resend
+cooldown or the 15 min of an account lock into an hour. Here the address limit answers its own
+429 (rate_limited + Retry-After) and leaves the others alone. Like the extension (SWALLOW_ERRORS),
+these limits fail open when the store is down: the per-phone SMS throttle fails closed instead.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from functools import wraps
+
+from flask import current_app
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from api.errors import rate_limited
+from api.limits import client_address
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+def _strategy() -> FixedWindowRateLimiter:
+    app = current_app
+    strategy = app.extensions.get("address_limits")
+    if strategy is None:
+        with _lock:
+            strategy = app.extensions.get("address_limits")
+            if strategy is None:
+                uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+                options = {"socket_timeout": 1, "socket_connect_timeout": 1} if uri.startswith("redis") else {}
+                strategy = FixedWindowRateLimiter(storage_from_string(uri, **options))
+                app.extensions["address_limits"] = strategy
+    return strategy
+
+
+def check(name: str, default: str) -> None:
+    """Count this request against `RATELIMIT_<NAME>` (default `default`) for the client address."""
+    item = parse(current_app.config.get(f"RATELIMIT_{name}", default))
+    keys = (current_app.config.get("RATELIMIT_KEY_PREFIX", "vssid"), "address", name.lower(), client_address())
+    strategy = _strategy()
+    try:
+        allowed = strategy.hit(item, *keys)
+        reset_at = None if allowed else strategy.get_window_stats(item, *keys).reset_time
+    except Exception as exc:  # store unreachable: fail open (see module docstring)
+        log.warning("address limit store unavailable (%s); not limiting", type(exc).__name__)
+        return
+    if reset_at is not None:
+        raise rate_limited(reset_at - time.time(), detail="Too many requests from this address; try again later.")
+
+
+def address_limit(name: str, default: str):
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            check(name, default)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,235 @@
+"""Citizen and officer accounts: registration, login with a second factor, password reset, TOTP.
+
+Login = password, then a one-time code (SMS, or the authenticator app once enrolled). 10
+consecutive failures (wrong password or wrong login code) lock the account for 15 minutes
+(reference/security.md §9: Keycloak's 15-minute cap; NIST 800-63B §5.2.2 allows up to 100);
+the counter lives in the account row and moves by atomic UPDATEs. A full login resets it.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from datetime import timedelta
+
+from sqlalchemy import case, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import clock
+from api.errors import ApiError
+from auth import otp, passwords, sessions
+from models import Account, OtpChallenge
+from privacy import mask_tail
+from services import audit, challenges
+
+MAX_FAILED_LOGINS = 10
+LOCK_DURATION = timedelta(minutes=15)
+
+
+def _phone_ref(phone: str) -> str:
+    return mask_tail(phone, 3)
+
+
+def clean_name(full_name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", full_name or "").split())
+
+
+def require_strong_password(password: str, field: str = "password") -> None:
+    problems = passwords.password_problems(password)
+    if problems:
+        raise ApiError(422, "weak_password", problems[0], errors={field: problems})
+
+
+def _invalid_credentials() -> ApiError:
+    return ApiError(401, "invalid_credentials", "The phone number or password is not right.")
+
+
+def _locked_error(account: Account) -> ApiError:
+    seconds = max(1, math.ceil((account.locked_until - clock.now()).total_seconds()))
+    return ApiError(429, "account_locked", "Too many failed logins; this account is locked for a while.",
+                    headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds})
+
+
+def _is_locked(account: Account) -> bool:
+    return account.locked_until is not None and account.locked_until > clock.now()
+
+
+def _record_failure(session: Session, account_id: int) -> ApiError | None:
+    """Count one failed login (no commit); the 10th in a row locks the account and starts over."""
+    now = clock.now()
+    hits_limit = Account.failed_logins + 1 >= MAX_FAILED_LOGINS
+    until = literal(now + LOCK_DURATION, Account.__table__.c.locked_until.type)
+    session.execute(
+        update(Account)
+        .where(Account.id == account_id, (Account.locked_until.is_(None)) | (Account.locked_until <= now))
+        .values(failed_logins=case((hits_limit, 0), else_=Account.failed_logins + 1),
+                locked_until=case((hits_limit, until), else_=Account.locked_until))
+        .execution_options(synchronize_session=False)
+    )
+    account = session.get(Account, account_id, populate_existing=True)
+    if _is_locked(account):
+        audit.record(session, ("system", None), "account.locked", ("account", account_id),
+                     {"until": account.locked_until.isoformat()})
+        return _locked_error(account)
+    return None
+
+
+# --- registration -------------------------------------------------------------------------------
+
+def register(session: Session, phone: str, password: str, full_name: str) -> OtpChallenge:
+    """Start a registration. A phone that has an account gets an SMS saying so, and the same answer."""
+    require_strong_password(password)
+    password_hash = passwords.hash_password(password)  # hashed either way: same time for both cases
+    taken = session.scalar(select(Account.id).where(Account.phone == phone)) is not None
+    payload = {"mode": challenges.MODE_TAKEN} if taken else \
+        {"password_hash": password_hash, "full_name": clean_name(full_name)}
+    return challenges.start(session, "register", phone, payload=payload)
+
+
+def verify_registration(session: Session, challenge_id: str, code: str) -> tuple[Account, dict]:
+    ch = challenges.verify(session, challenge_id, "register", code)
+    data = ch.payload or {}
+    account = Account(phone=ch.phone, password_hash=data["password_hash"], full_name=data["full_name"],
+                      role="citizen", created_at=clock.now(), failed_logins=0)
+    session.add(account)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same phone registered through another challenge meanwhile
+        session.rollback()
+        raise ApiError(409, "account_exists", "This phone number already has an account; log in instead.") from exc
+    tokens = sessions.start(session, account)
+    audit.record(session, ("account", str(account.id)), "account.register", ("account", account.id),
+                 {"phone": _phone_ref(account.phone)})
+    session.commit()
+    return account, tokens
+
+
+# --- login --------------------------------------------------------------------------------------
+
+def login(session: Session, phone: str, password: str) -> OtpChallenge:
+    """Check the password; on success start the second-factor challenge (SMS or TOTP)."""
+    account = session.scalar(select(Account).where(Account.phone == phone))
+    right = passwords.verify_password(account.password_hash if account else None, password)
+    if account is None:
+        raise _invalid_credentials()
+    if _is_locked(account):
+        raise _locked_error(account)
+    if not right:
+        locked = _record_failure(session, account.id)
+        audit.record(session, ("account", str(account.id)), "account.login_failed", ("account", account.id),
+                     {"factor": "password"})
+        session.commit()
+        raise locked or _invalid_credentials()
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash_password(password)
+        session.flush()
+    channel = "totp" if account.totp_enabled else "sms"
+    return challenges.start(session, "login", account.phone, account_id=account.id, channel=channel)
+
+
+def verify_login(session: Session, challenge_id: str, code: str) -> dict:
+    def before(ch: OtpChallenge) -> None:
+        account = session.get(Account, ch.account_id)
+        if account is None:
+            raise ApiError(404, "challenge_not_found", "No such challenge; start again.")
+        if _is_locked(account):
+            raise _locked_error(account)
+
+    def on_wrong(ch: OtpChallenge) -> ApiError | None:
+        audit.record(session, ("account", str(ch.account_id)), "account.login_failed", ("account", ch.account_id),
+                     {"factor": ch.channel})
+        return _record_failure(session, ch.account_id)
+
+    ch = challenges.verify(session, challenge_id, "login", code, before_check=before, on_wrong=on_wrong)
+    session.execute(update(Account).where(Account.id == ch.account_id)
+                    .values(failed_logins=0, locked_until=None).execution_options(synchronize_session=False))
+    account = session.get(Account, ch.account_id, populate_existing=True)
+    tokens = sessions.start(session, account)
+    audit.record(session, ("account", str(account.id)), "account.login", ("account", account.id),
+                 {"factor": ch.channel})
+    session.commit()
+    return tokens
+
+
+def logout(session: Session, account_id: int, session_id: str | None) -> None:
+    if session_id:
+        sessions.revoke(session, session_id, "logout")
+    audit.record(session, ("account", str(account_id)), "account.logout", ("login_session", session_id))
+    session.commit()
+
+
+# --- password reset -----------------------------------------------------------------------------
+
+def forgot_password(session: Session, phone: str) -> OtpChallenge:
+    """Always a challenge; an unknown phone gets one whose code is never right (and no SMS)."""
+    account = session.scalar(select(Account).where(Account.phone == phone))
+    payload = None if account else {"mode": challenges.MODE_SILENT}
+    return challenges.start(session, "reset", phone, account_id=account.id if account else None, payload=payload)
+
+
+def reset_password(session: Session, challenge_id: str, code: str, new_password: str) -> None:
+    require_strong_password(new_password, "new_password")
+    ch = challenges.verify(session, challenge_id, "reset", code)
+    account = session.get(Account, ch.account_id)
+    account.password_hash = passwords.hash_password(new_password)
+    account.failed_logins = 0
+    account.locked_until = None  # the code proves the phone: the owner may get back in
+    revoked = sessions.revoke_all(session, account.id, "password_reset")
+    audit.record(session, ("account", str(account.id)), "account.password_reset", ("account", account.id),
+                 {"sessions_revoked": revoked})
+    session.commit()
+
+
+# --- TOTP enrollment ----------------------------------------------------------------------------
+
+def totp_begin(session: Session, account_id: int) -> dict:
+    account = session.get(Account, account_id)
+    if account.totp_enabled:
+        raise ApiError(409, "totp_already_enabled", "An authenticator app is already enrolled.")
+    account.totp_secret = otp.new_totp_secret()
+    session.commit()
+    return {"secret": account.totp_secret, "otpauth_uri": otp.provisioning_uri(account.totp_secret, account.phone)}
+
+
+def totp_confirm(session: Session, account_id: int, code: str) -> None:
+    account = session.get(Account, account_id)
+    if account.totp_enabled:
+        raise ApiError(409, "totp_already_enabled", "An authenticator app is already enrolled.")
+    if not account.totp_secret:
+        raise ApiError(409, "totp_not_started", "Call POST /me/totp first to get a secret.")
+    step = otp.totp_step(account.totp_secret, code, clock.now())
+    if step is None:
+        raise ApiError(400, "invalid_otp", "The code is not right; check the time on the phone.")
+    account.totp_enabled = True
+    account.totp_last_step = step
+    audit.record(session, ("account", str(account.id)), "account.totp_enabled", ("account", account.id))
+    session.commit()
+
+
+# --- officers and profile -----------------------------------------------------------------------
+
+def create_account(session: Session, phone: str, password: str, full_name: str, role: str = "officer") -> Account:
+    """An account made by an operator (no OTP): `flask officers create`. Commits."""
+    require_strong_password(password)
+    name = clean_name(full_name)
+    if not name or len(name) > 200:
+        raise ApiError(422, "validation_error", "The name must be 1 to 200 characters.",
+                       errors={"full_name": ["1 to 200 characters."]})
+    if session.scalar(select(Account.id).where(Account.phone == phone)) is not None:
+        raise ApiError(409, "account_exists", "This phone number already has an account.")
+    account = Account(phone=phone, password_hash=passwords.hash_password(password), full_name=name, role=role,
+                      created_at=clock.now(), failed_logins=0)
+    session.add(account)
+    session.flush()
+    audit.record(session, ("system", None), f"account.create_{role}", ("account", account.id),
+                 {"phone": _phone_ref(phone)})
+    session.commit()
+    return account
+
+
+def profile(session: Session, account_id: int, link: dict) -> dict:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise ApiError(401, "unauthorized", "The account no longer exists.")
+    return {"id": account.id, "phone": account.phone, "full_name": account.full_name,
+            "roles": [account.role], "link": link}
