@@ -9,7 +9,7 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=False)
 
 
 def init_app(app: Flask) -> None:
