@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 class Database:
     engine: Engine
     factory: sessionmaker
+    # Sessions whose every statement commits on its own: no BEGIN/COMMIT round trips. For hot paths
+    # whose only write is one INSERT (the clinic card check); durable when the statement returns.
+    autocommit_factory: sessionmaker
 
 
 def normalize_url(url: str) -> str:
@@ -36,13 +39,19 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    # pre_ping: a PostgreSQL restart must not surface as a 500 on the next request.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800)
+    # No pool_pre_ping: it costs a round trip on every request. A connection lost to a PostgreSQL
+    # restart fails its statement once; SQLAlchemy then invalidates the whole pool, the request is
+    # answered 503 database_unavailable (api/errors.py) and the next one reconnects.
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
 
 
 def init_app(app: Flask) -> Database:
     engine = make_engine(app.config["DATABASE_URL"])
-    database = Database(engine, sessionmaker(engine, expire_on_commit=False))
+    database = Database(
+        engine,
+        sessionmaker(engine, expire_on_commit=False),
+        sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False),
+    )
     app.extensions["db"] = database
     app.teardown_appcontext(_close_session)
     return database
@@ -59,7 +68,15 @@ def session() -> Session:
     return g.db_session
 
 
+def autocommit_session() -> Session:
+    """Like session(), but each statement is its own transaction (see Database.autocommit_factory)."""
+    if "db_autocommit_session" not in g:
+        g.db_autocommit_session = get().autocommit_factory()
+    return g.db_autocommit_session
+
+
 def _close_session(_exc: BaseException | None) -> None:
-    sess = g.pop("db_session", None)
-    if sess is not None:
-        sess.close()
+    for name in ("db_session", "db_autocommit_session"):
+        sess = g.pop(name, None)
+        if sess is not None:
+            sess.close()

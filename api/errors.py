@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from http import HTTPStatus
 from typing import Any
 
@@ -116,26 +115,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     if errors is not None and status in (400, 422):
         # Malformed JSON, wrong types, unknown fields: all one code (CONTRACT §1).
         return problem(422, "validation_error", "The request has invalid fields.", errors=errors)
-    if status == 429:
-        return _limiter_problem()
     detail = data.get("message") or (error.description if status != 500 else None)
     return problem(status, _HTTP_CODES.get(status, "error"), detail, headers=data.get("headers"))
-
-
-def _limiter_problem() -> Response:
-    from flask import current_app
-
-    limiter = current_app.extensions.get("limiter")
-    retry = 60.0
-    current = None
-    for lim in limiter if isinstance(limiter, set) else [limiter]:
-        current = getattr(lim, "current_limit", None) if lim else None
-        if current:
-            break
-    if current is not None:
-        retry = current.reset_at - time.time()
-    err = rate_limited(retry)
-    return problem(err.status, err.code, err.detail, headers=err.headers, extra=err.extra)
 
 
 def handle_api_error(error: ApiError) -> Response:

@@ -3,17 +3,53 @@ from __future__ import annotations
 
 from typing import Callable
 
+import http
+
 import flask_smorest
 from flask import current_app, request
+from flask_smorest.utils import prepare_response
+from marshmallow import INCLUDE, Schema, fields
 
-from .errors import ApiError, handle_http_exception
+from .errors import PROBLEM_MIME, ApiError, handle_http_exception
 
 JSON_TYPES = frozenset({"application/json"})
 
 
+class ProblemSchema(Schema):
+    """RFC 9457 problem document, as api/errors.py writes it. Extra members (attempts_left,
+    retry_after, error, ...) vary by code, so the object stays open."""
+
+    class Meta:
+        name = "Problem"
+        unknown = INCLUDE  # documented as additionalProperties: true
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(required=True, metadata={"description": "stable snake_case error code"})
+    errors = fields.Dict(metadata={"description": "field -> messages"})
+
+
 class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ProblemSchema
+
     def handle_http_exception(self, error):
         return handle_http_exception(error)
+
+    def _register_responses(self):
+        """flask-smorest's lazy per-status and DEFAULT_ERROR responses, but as what we really send:
+        application/problem+json with the problem schema (every operation refers to DEFAULT_ERROR)."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIME)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "A problem document (RFC 9457): 4xx for the caller's errors, 503 when "
+                                   "a dependency is briefly away", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIME)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 def accepts(*mimetypes: str) -> Callable:

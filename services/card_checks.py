@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import date
 from typing import Any
 
@@ -170,26 +171,57 @@ def parse_gateway_body(body: Any) -> CheckInput:
 
 
 # ---- look-ups --------------------------------------------------------------------------------
+# Core statements on the session's connection, rows turned into plain attribute objects: the ORM's
+# identity map and unit of work cost more than the statements themselves on this path.
+_CARD_T, _PERSON_T, _FACILITY_T, _STAFF_T = (Card.__table__, InsuredPerson.__table__, Facility.__table__,
+                                             ClinicStaff.__table__)
+_CARD_COLS = list(_CARD_T.c)
+_PERSON_COLS = list(_PERSON_T.c)
+_N_CARD, _N_PERSON = len(_CARD_COLS), len(_PERSON_COLS)
+_CARD_KEYS = [c.key for c in _CARD_COLS]
+_PERSON_KEYS = [c.key for c in _PERSON_COLS]
 
-def _rows(session: Session, where, limit: int | None = None) -> list[CardRow]:
+
+def _staff_name_subquery(client_id: str, staff_cccd: str):
+    return (select(_STAFF_T.c.full_name)
+            .where(_STAFF_T.c.client_id == client_id, _STAFF_T.c.cccd == staff_cccd)
+            .scalar_subquery())
+
+
+def _rows(session: Session, where, limit: int | None = None, staff=None) -> tuple[list[CardRow], Any]:
+    """The cards matching `where` (newest valid_from first) with holder and facility name, and (when
+    `staff` = (client_id, cccd) is given) the staff member's registered name in the same statement:
+    one round trip for the whole check when the card exists."""
+    cols = [*_CARD_COLS, *_PERSON_COLS, _FACILITY_T.c.name]
+    if staff is not None:
+        cols.append(_staff_name_subquery(*staff))
     stmt = (
-        select(Card, InsuredPerson, Facility.name)
-        .join(InsuredPerson, InsuredPerson.id == Card.person_id)
-        .outerjoin(Facility, Facility.code == Card.facility_code)
+        select(*cols)
+        .select_from(_CARD_T.join(_PERSON_T, _PERSON_T.c.id == _CARD_T.c.person_id)
+                     .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))
         .where(where)
-        .order_by(Card.valid_from.desc(), Card.created_at.desc())
+        .order_by(_CARD_T.c.valid_from.desc(), _CARD_T.c.created_at.desc())
     )
     if limit:
         stmt = stmt.limit(limit)
-    return [CardRow(c, p, name) for c, p, name in session.execute(stmt).all()]
+    rows, staff_name = [], None
+    for r in session.connection().execute(stmt):
+        card = SimpleNamespace(**dict(zip(_CARD_KEYS, r[:_N_CARD])))
+        person = SimpleNamespace(**dict(zip(_PERSON_KEYS, r[_N_CARD:_N_CARD + _N_PERSON])))
+        rows.append(CardRow(card, person, r[_N_CARD + _N_PERSON]))
+        if staff is not None:
+            staff_name = r[-1]
+    if staff is not None and not rows:
+        staff_name = session.connection().execute(select(_staff_name_subquery(*staff))).scalar()
+    return rows, staff_name
 
 
-def _same_person_cards(session: Session, attr: str, value: str) -> tuple[CardRow | None, CardRow | None]:
-    """(the card asked for, the holder's current card), from all the holder's cards in one statement."""
-    person_id = select(Card.person_id).where(getattr(Card, attr) == value).scalar_subquery()
-    rows = _rows(session, Card.person_id == person_id)
-    target = next((r for r in rows if getattr(r.card, attr) == value), None)
-    return target, (rows[0] if rows else None)
+def _same_person_cards(session: Session, column, value: str, staff) -> tuple[CardRow | None, CardRow | None, Any]:
+    """(the card asked for, the holder's current card, staff name), from all the holder's cards."""
+    person_id = select(_CARD_T.c.person_id).where(column == value).scalar_subquery()
+    rows, staff_name = _rows(session, _CARD_T.c.person_id == person_id, staff=staff)
+    target = next((r for r in rows if getattr(r.card, column.key) == value), None)
+    return target, (rows[0] if rows else None), staff_name
 
 
 def _identifier_type(identifier: str) -> str:
@@ -229,6 +261,10 @@ def _card_state_code(target: CardRow, current: CardRow | None, today: date) -> t
     return "000", None
 
 
+def _staff_only(session: Session, staff) -> Any:
+    return session.connection().execute(select(_staff_name_subquery(*staff))).scalar()
+
+
 def check(session: Session, *, client_id: str, facility_code: str, inp: CheckInput, keys_dir: str) -> CheckOutcome:
     """Decide, store the CardCheck and commit; the caller answers only after this returns."""
     code, row, renewed, id_type = _decide(session, client_id, inp, keys_dir)
@@ -240,7 +276,7 @@ def check(session: Session, *, client_id: str, facility_code: str, inp: CheckInp
         card_id=row.card.id if row else None, result_code=code, checked_at=clock.now(),
     )
     # A Core INSERT: the ORM unit of work would cost more than the statement on this hot path.
-    session.execute(insert(CardCheck), [values])
+    session.connection().execute(insert(CardCheck.__table__), [values])
     session.commit()
     return CheckOutcome(CardCheck(**values), code, row, renewed)
 
@@ -257,33 +293,36 @@ def _decide(session: Session, client_id: str, inp: CheckInput, keys_dir: str):
     if inp.invalid:
         return "205", None, None, id_type
 
-    staff_name = session.scalar(
-        select(ClinicStaff.full_name).where(ClinicStaff.client_id == client_id, ClinicStaff.cccd == inp.staff_cccd)
-    )
-    if staff_name is None:
-        return "054", None, None, id_type
-    if not same_name(staff_name, inp.staff_name):
-        return "055", None, None, id_type
-
+    staff = (client_id, inp.staff_cccd)
     full_name, dob = inp.full_name, inp.date_of_birth
+    target = current = shape = None
     if inp.qr is not None:
         verdict = card_signing.verifier(keys_dir).verify(inp.qr, clock.now().timestamp())
         claims = verdict.claims or {}
         dob = parse_iso_date(claims.get("dob"))
-        if verdict.status != VALID or not isinstance(claims.get("cid"), str) or dob is None:
-            return "051", None, None, id_type
-        full_name = str(claims.get("n", ""))
-        target, current = _same_person_cards(session, "id", claims["cid"])
+        if verdict.status == VALID and isinstance(claims.get("cid"), str) and dob is not None:
+            full_name = str(claims.get("n", ""))
+            target, current, staff_name = _same_person_cards(session, _CARD_T.c.id, claims["cid"], staff)
+        else:
+            staff_name, shape = _staff_only(session, staff), "051"
     elif id_type in ("cccd", "bhxh_code"):
-        column = InsuredPerson.cccd if id_type == "cccd" else InsuredPerson.bhxh_code
-        rows = _rows(session, column == inp.identifier, limit=1)
+        column = _PERSON_T.c.cccd if id_type == "cccd" else _PERSON_T.c.bhxh_code
+        rows, staff_name = _rows(session, column == inp.identifier, limit=1, staff=staff)
         target = current = rows[0] if rows else None
     else:
         shape = _shape_code(inp.identifier)
         if shape:
-            return shape, None, None, id_type
-        target, current = _same_person_cards(session, "card_number", inp.identifier)
+            staff_name = _staff_only(session, staff)
+        else:
+            target, current, staff_name = _same_person_cards(session, _CARD_T.c.card_number, inp.identifier, staff)
 
+    # The contract's order: the staff member first, then the identifier's shape, then the card.
+    if staff_name is None:
+        return "054", None, None, id_type
+    if not same_name(staff_name, inp.staff_name):
+        return "055", None, None, id_type
+    if shape:
+        return shape, None, None, id_type
     if target is None:
         return "050", None, None, id_type
     holder = target.person
@@ -293,7 +332,6 @@ def _decide(session: Session, client_id: str, inp: CheckInput, keys_dir: str):
         return "070", target, None, id_type
     code, renewed = _card_state_code(target, current, clock.today())
     return code, target, renewed, id_type
-
 
 
 def history_stmt(person_id: int):

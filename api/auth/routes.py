@@ -10,7 +10,7 @@ from auth import otp, sessions
 from auth.roles import CITIZEN, OFFICER, current_actor, roles_required
 from services import accounts, challenges
 
-from . import address_limits
+from api import limits as address_limits
 from .schemas import (
     ChallengeSchema, ForgotAnswerSchema, ForgotSchema, LoginChallengeSchema, LoginSchema, RegisteredSchema,
     RegisterSchema, ResendSchema, ResetSchema, TokenPairSchema, VerifySchema,

@@ -1,8 +1,8 @@
 """Liveness and readiness probes."""
 from __future__ import annotations
 
-from flask import jsonify
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from sqlalchemy import text
 
 import db
@@ -11,15 +11,21 @@ from api.errors import ApiError
 blp = Blueprint("health", __name__, url_prefix="/", description="Liveness and readiness")
 
 
+class ProbeSchema(Schema):
+    status = fields.String(metadata={"enum": ["ok", "ready"]})
+
+
 @blp.route("/healthz")
 @blp.doc(security=[])
+@blp.response(200, ProbeSchema)
 def healthz():
     """Process alive (no database, no Redis): the ceiling a request can reach on this server."""
-    return jsonify(status="ok")
+    return {"status": "ok"}
 
 
 @blp.route("/readyz")
 @blp.doc(security=[])
+@blp.response(200, ProbeSchema)
 def readyz():
     """Database reachable; 503 when it is not."""
     try:
@@ -28,7 +34,7 @@ def readyz():
     except Exception as exc:  # any driver error means "not ready"
         raise ApiError(503, "database_unavailable", "The database is not reachable.",
                        headers={"Retry-After": "5"}) from exc
-    return jsonify(status="ready")
+    return {"status": "ready"}
 
 
 def register(api) -> None:

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 import db
 from api.errors import ApiError, validation_error
-from api.auth.address_limits import address_limit
+from api.limits import address_limit
 from api.smorest import accepts
 from auth.tokens import access_token_ttl_seconds, issue_access_token
 from services import api_clients
