@@ -119,9 +119,16 @@ def claim(session: Session, scope: Scope, req_hash: str, wait_seconds: float) ->
             session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
     except OperationalError as exc:
         # lock_timeout (PostgreSQL) or "database is locked" (SQLite): the other request still runs.
+        # Anything else (a lost connection) is not about the key: let it answer 503.
+        if not _lock_wait_exceeded(exc):
+            raise
         session.rollback()
         raise in_progress() from exc
     return got
+
+
+def _lock_wait_exceeded(exc: OperationalError) -> bool:
+    return type(exc.orig).__name__ == "LockNotAvailable" or "database is locked" in str(exc.orig)
 
 
 def finish(session: Session, batch_id: str, response: dict) -> None:

@@ -27,6 +27,8 @@ pytestmark = [
 
 STAFF = ("001080001234", "Lê Văn Cường")
 PEOPLE = 20
+REGISTRY_PEOPLE = 400
+BATCH = 5
 
 
 @pytest.fixture
@@ -50,6 +52,9 @@ def fault_app(cluster, app_config):
 
 
 def _arrange(app, session):
+    for i in range(REGISTRY_PEOPLE):
+        f.registry_record(session, cccd=f"001090{i:06d}", full_name="Trần Văn Bình",
+                          date_of_birth=date(1990, 1, 1), gender="male")
     _cl, clinic_headers = f.clinic(app, session, facility_code="01001", staff=STAFF)
     _emp, employer_headers = f.employer(app, session, unit_code="TE3964E", province_code="01")
     people = []
@@ -87,7 +92,32 @@ def test_restart_loses_no_acknowledged_write(fault_app, cluster):
                     acked_checks.append(resp.get_json()["check_id"])
             i += 1
 
+    acked_batches: dict[str, int] = {}
+
+    def employer_worker() -> None:
+        client = fault_app.test_client()
+        month = date.today().strftime("%Y-%m")
+        for start in range(0, REGISTRY_PEOPLE, BATCH):
+            if stop.is_set():
+                return
+            rows = [{"cccd": f"001090{i:06d}", "full_name": "Trần Văn Bình", "date_of_birth": "1990-01-01",
+                     "gender": "male", "salary": 9_000_000, "start_month": month, "job_title": "Thợ may",
+                     "primary_care_facility_code": "01001"} for i in range(start, start + BATCH)]
+            key = uuid.uuid4().hex
+            while not stop.is_set():  # a 503 is retried with the same key, as a client would
+                resp = client.post("/api/v1/employer/enrollments", json={"employees": rows},
+                                   headers={**employer_headers, "Idempotency-Key": key})
+                with lock:
+                    statuses.append(resp.status_code)
+                if resp.status_code == 200:
+                    body = resp.get_json()
+                    with lock:
+                        acked_batches[body["batch_id"]] = body["enrolled"]
+                    break
+                time.sleep(0.05)
+
     threads = [threading.Thread(target=clinic_worker, args=(k,)) for k in range(3)]
+    threads.append(threading.Thread(target=employer_worker))
     for t in threads:
         t.start()
     time.sleep(1.0)
@@ -105,7 +135,16 @@ def test_restart_loses_no_acknowledged_write(fault_app, cluster):
     engine = make_engine(cluster.url)
     with engine.connect() as conn:
         stored = set(conn.scalars(select(models.CardCheck.id)).all())
+        employments = dict(conn.execute(
+            select(models.Employment.batch_id, func.count()).group_by(models.Employment.batch_id)).all())
+        done_batches = set(conn.scalars(select(models.Batch.id).where(models.Batch.status == "done")).all())
     engine.dispose()
+    missing_batches = [b for b, n in acked_batches.items() if b not in done_batches or employments.get(b, 0) != n]
+    print(f"\nenrollment batches acknowledged={len(acked_batches)} "
+          f"rows={sum(acked_batches.values())} stored rows={sum(employments.values())} "
+          f"missing={len(missing_batches)}")
+    assert acked_batches and not missing_batches
+    assert sum(employments.values()) == sum(acked_batches.values())  # nothing stored that was not acknowledged
 
     lost = set(acked_checks) - stored
     failed = [s for s in statuses if s != 200]
