@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
-WORKERS ?= 2
 
 .PHONY: run test bench venv migrate seed clean
 
@@ -23,7 +22,7 @@ seed: migrate
 	$(BIN)/flask --app app seed demo
 
 run: seed
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
+	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py 'app:create_app()'
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set; Redis-backed limits when REDIS_URL is set.
 test: venv

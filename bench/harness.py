@@ -250,7 +250,8 @@ class Gunicorn:
         self.proc: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
-        cmd = [str(BIN / "gunicorn"), "--workers", str(self.opts.gunicorn_workers),
+        cmd = [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+               "--workers", str(self.opts.gunicorn_workers),
                "--worker-class", self.opts.worker_class, "--bind", f"127.0.0.1:{self.port}",
                "--access-logfile", str(self.logdir / "access.log"),
                "--error-logfile", str(self.logdir / "gunicorn.log"), "--timeout", "60"]
