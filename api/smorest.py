@@ -4,13 +4,14 @@ from __future__ import annotations
 from typing import Callable
 
 import http
+import re
 
 import flask_smorest
 from flask import current_app, request
 from flask_smorest.utils import prepare_response
 from marshmallow import INCLUDE, Schema, fields
 
-from .errors import PROBLEM_MIME, ApiError, handle_http_exception
+from .errors import PROBLEM_MIME, ApiError, handle_http_exception, validation_error
 
 JSON_TYPES = frozenset({"application/json"})
 
@@ -68,6 +69,8 @@ def check_content_type() -> None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and (request.content_length or 0) > limit:
         raise ApiError(413, "payload_too_large", f"The request body is over {limit // (1024 * 1024)} MiB.")
+    if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+        raise _nul_error()
     if request.method not in ("POST", "PUT", "PATCH") or not request.content_length:
         return
     view = current_app.view_functions.get(request.endpoint or "")
@@ -80,4 +83,25 @@ def check_content_type() -> None:
             415, "unsupported_media_type",
             f"Content-Type must be one of: {', '.join(sorted(allowed))}.",
         )
+    _reject_nul_in_body()
 
+
+# A JSON \u0000 escape not itself escaped (an odd run of backslashes before the "u").
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _nul_error() -> ApiError:
+    return validation_error({"_request": ["NUL characters (U+0000) are not allowed."]})
+
+
+def _reject_nul_in_body() -> None:
+    """U+0000 is never meaningful in this API, and PostgreSQL text cannot hold it (a driver error,
+    i.e. a 500, deep in a query): refuse it at the door, the same on every database."""
+    if request.mimetype in _FORMS:
+        if any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+            raise _nul_error()
+        return
+    data = request.get_data(cache=True)  # cached: the view's parser reads the same bytes
+    if b"\x00" in data or (b"\\u0000" in data and _JSON_NUL.search(data)):
+        raise _nul_error()

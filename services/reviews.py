@@ -54,7 +54,12 @@ def review_item(row: Any) -> dict:
     }
 
 
+MAX_ID = 2**31 - 1  # an INTEGER key: a larger id cannot exist, and would not fit the query parameter
+
+
 def _pending(session: Session, review_id: int) -> LinkRequest:
+    if not 1 <= review_id <= MAX_ID:
+        raise ReviewError(404, "review_not_found", "No such link review.")
     req = session.scalars(select(LinkRequest).where(LinkRequest.id == review_id).with_for_update()
                           .execution_options(populate_existing=True)).first()
     if req is None:

@@ -3,6 +3,7 @@ TEST_USE_POSTGRES=1 and TEST_DATABASE_URL are set), its own SMS outbox, card-key
 throttle namespace, and a clock it can move."""
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import uuid
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 import clock
@@ -87,6 +89,14 @@ def app_config(tmp_path, database_url) -> dict:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an empty contextvars context, so it gets its own app context (`g`, DB
+    session, teardown) even while a test holds one open for arranging data: as in production."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     from app import create_app
@@ -94,6 +104,7 @@ def app(app_config):
 
     passwords.configure(fast=True)
     application = create_app(app_config)
+    application.test_client_class = IsolatedClient
     yield application
     application.extensions["db"].engine.dispose()
     _clean(app_config["DATABASE_URL"])

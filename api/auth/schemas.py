@@ -14,6 +14,11 @@ _OTP_RE = re.compile(r"^\d{6}$")
 class Phone(fields.String):
     """`09xxxxxxxx`, `+849xxxxxxxx` or `849xxxxxxxx`, loaded as E.164 `+849xxxxxxxx`."""
 
+    def __init__(self, **kwargs):
+        # Documented shape (spaces, dots and dashes a user typed are also accepted and dropped).
+        kwargs.setdefault("metadata", {"pattern": r"^(\+?84|0)[35789][0-9]{8}$", "example": "0912345678"})
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         raw = super()._deserialize(value, attr, data, **kwargs)
         phone = normalize_phone(raw) if len(raw) <= 20 else None
@@ -24,6 +29,10 @@ class Phone(fields.String):
 
 class Otp(fields.String):
     """Six digits; spaces a user pasted are ignored."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {"pattern": "^[0-9]{6}$", "example": "123456"})
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = re.sub(r"\s", "", super()._deserialize(value, attr, data, **kwargs))

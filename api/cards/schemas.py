@@ -1,7 +1,9 @@
 """Shapes of the card endpoints (documentation and query parsing)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, pre_load, validate
+from datetime import timezone
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
 
 class FacilityRefSchema(Schema):
@@ -50,6 +52,14 @@ class RevokedArgs(Schema):
     after = fields.String(validate=validate.Length(max=32), metadata={
         "description": "with `since`: continue after this cid (from `next` when has_more)"})
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
+    @validates("since")
+    def _representable(self, value, **_kwargs):
+        # 0001-01-01T00:00+00:01 parses, but has no UTC instant a database column can hold.
+        try:
+            value.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValidationError("The time is out of range.") from None
 
     @pre_load
     def _plus_sign(self, data, **_kwargs):

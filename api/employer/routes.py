@@ -27,7 +27,9 @@ from .schemas import (
 
 blp = Blueprint("employer", __name__, url_prefix="/employer", description="Employer enrollment (báo tăng / báo giảm)")
 
-_KEY_PARAM = {"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"},
+_KEY_PARAM = {"in": "header", "name": "Idempotency-Key", "required": True,
+              "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$",
+                         "example": "0b6f7c2e-5d1a-4c8e-9f3b-2a7d4e6c1f90"},
               "description": "A fresh random key (e.g. a UUID) per batch; resend the same key to retry safely."}
 
 

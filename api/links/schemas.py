@@ -27,7 +27,8 @@ class LinkRequestSchema(Schema):
                                 error_messages={"invalid": "Ngày sinh phải có dạng YYYY-MM-DD (date must be YYYY-MM-DD)."})
     gender = fields.String(required=True, validate=validate.OneOf(
         GENDERS, error="Giới tính phải là male hoặc female (gender must be male or female)."))
-    consent = fields.Raw(load_default=None, metadata={"description": "must be the JSON value true"})
+    consent = fields.Raw(metadata={
+        "description": "must be the JSON value true (else 422 consent_required)", "type": "boolean", "enum": [True]})
 
     @validates_schema
     def _check(self, data: dict, **kwargs) -> None:

@@ -1,26 +1,18 @@
 """The signed-in account: profile and authenticator-app enrollment (CONTRACT §2)."""
 from __future__ import annotations
 
+from flask import jsonify
 from flask_smorest import Blueprint
 
 import db
 from auth.roles import CITIZEN, OFFICER, current_actor, roles_required
-from services import accounts
+from services import accounts, subject_access
+from services.audit import record
+from services.linking import link_status
 
 from .schemas import MeSchema, TotpConfirmSchema, TotpSetupSchema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="The signed-in account")
-
-_NO_LINK = {"status": "none", "bhxh_code": None, "cccd": None, "review_id": None, "reason": None}
-
-
-def _link(session, account_id: int) -> dict:
-    try:  # services/linking.py (issue 3) owns the link state; imported late so /me works without it
-        from services.linking import link_status
-    except ImportError:
-        return dict(_NO_LINK)
-    return link_status(session, account_id)
-
 
 @blp.route("", methods=["GET"])
 @roles_required(CITIZEN, OFFICER)
@@ -30,7 +22,7 @@ def me():
     """Who I am, my roles, and the state of my CCCD / insurance link."""
     session = db.session()
     account_id = current_actor().account_id
-    return accounts.profile(session, account_id, _link(session, account_id))
+    return accounts.profile(session, account_id, link_status(session, account_id))
 
 
 @blp.route("/totp", methods=["POST"])
@@ -50,3 +42,20 @@ def totp_begin():
 def totp_confirm(data):
     """Confirm the app with a current code; from now on login asks for an app code, not an SMS."""
     accounts.totp_confirm(db.session(), current_actor().account_id, data["otp"])
+
+
+@blp.route("/data", methods=["GET"])
+@roles_required(CITIZEN)
+@blp.response(200, description="Everything held about me, as one JSON document")
+@blp.doc(security=[{"bearer": []}])
+def my_data():
+    """Data-subject access: my account, logins, consents, link requests, insurance record, cards,
+    every check of my cards and my employment history (no secrets). The export is audited."""
+    session = db.session()
+    actor = current_actor()
+    doc = subject_access.export(session, actor.account_id)
+    record(session, actor.audit_ref, "subject_access.export", ("account", actor.account_id))
+    session.commit()
+    resp = jsonify(doc)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -5,7 +5,8 @@ from marshmallow import Schema, fields, validate
 
 
 class TokenRequestSchema(Schema):
-    grant_type = fields.String(required=True, validate=validate.Length(max=64))
+    grant_type = fields.String(required=True, validate=validate.Length(max=64), metadata={
+        "enum": ["client_credentials"], "description": "any other value is 400 unsupported_grant_type"})
     client_id = fields.String(validate=validate.Length(min=1, max=64))
     client_secret = fields.String(validate=validate.Length(min=1, max=256))
     scope = fields.String(validate=validate.Length(max=256), metadata={"description": "accepted and ignored"})

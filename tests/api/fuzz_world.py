@@ -3,6 +3,8 @@ every kind of object, arranged through the factories and the real HTTP flows, so
 calls carrying valid tokens and seeded path values reach the services and not only the guards."""
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -67,7 +69,17 @@ def realistic_bodies(operation: str) -> list[dict]:
                                                {"employees": [{"bhxh_code": "0199999999", "end_month": month,
                                                                "reason": "stopped"}]}],
     }
-    return bodies.get(operation, [])
+    found = bodies.get(operation, [])
+    return found + [_csv(body["employees"]) for body in found if "employees" in body]
+
+
+def _csv(rows: list[dict]) -> str:
+    """The same batch as the CSV an employer's payroll software exports."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
 
 
 @dataclass

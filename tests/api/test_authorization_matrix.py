@@ -130,6 +130,7 @@ MATRIX = [
     Row("GET", f"{API}/me/card/qr.png", lambda _: f"{API}/me/card/qr.png", citizens(200, 404)),
     Row("GET", f"{API}/me/card-checks", lambda _: f"{API}/me/card-checks", citizens(200, 404)),
     Row("GET", f"{API}/me/participation", lambda _: f"{API}/me/participation", citizens(200, 404)),
+    Row("GET", f"{API}/me/data", lambda _: f"{API}/me/data", citizens(200)),
     # --- officers ---------------------------------------------------------------------------------------
     Row("GET", f"{API}/officer/link-reviews", lambda _: f"{API}/officer/link-reviews", officers(200)),
     Row("POST", f"{API}/officer/link-reviews/<int:review_id>/approve",
@@ -218,6 +219,15 @@ def test_a_sees_only_her_own_card_link_and_checks(client, world):
     assert_problem(client.get(f"{API}/me/card-checks", headers=b), 404, "not_linked")
     b_link = client.get(f"{API}/me/link", headers=b).get_json()
     assert b_link["status"] == "pending_review" and b_link["review_id"] == world.b_review
+
+
+def test_my_data_export_holds_only_my_data(client, world):
+    a = client.get(f"{API}/me/data", headers=world.headers[A]).get_data(as_text=True)
+    b = client.get(f"{API}/me/data", headers=world.headers[B]).get_data(as_text=True)
+    assert world.a_card in a and w.A_PHONE in a and w.A_PERSON["cccd"] in a
+    assert world.a_card not in b and w.A_PHONE not in b and w.A_PERSON["cccd"] not in b
+    assert w.B_PHONE in b and w.B_PHONE not in a and "001095012345" not in a  # B's CCCD, in his review
+    assert world.other_card not in a and world.other_card not in b
 
 
 def test_citizen_cannot_decide_a_review_or_see_the_queue(client, session, world):
