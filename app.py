@@ -11,6 +11,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=cfg["INSTANCE_DIR"])
     app.config.update(cfg)
 
+    from api.smorest import JSONProvider
+
+    app.json = JSONProvider(app)
+
     import db
     import privacy
     from api import errors, limits, register_blueprints, smorest

@@ -40,21 +40,50 @@ def mask_tail(value: str | None, keep: int = 4) -> str | None:
     return "*" * max(0, len(value) - keep) + value[-keep:]
 
 
+def scrub_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Mask the message, its arguments, the traceback and the stack of one record, in place."""
+    if getattr(record, "_scrubbed", False):
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string must not kill logging
+        message = str(record.msg)
+    record.msg, record.args = scrub(message), None
+    if record.exc_info and not record.exc_text:
+        # Formatters render the traceback after the filters ran: render (and mask) it now.
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = scrub(record.exc_text)
+    if record.stack_info:
+        record.stack_info = scrub(record.stack_info)
+    record._scrubbed = True
+    return record
+
+
 class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string must not kill logging
-            message = str(record.msg)
-        record.msg = scrub(message)
-        record.args = None
-        if record.exc_text:
-            record.exc_text = scrub(record.exc_text)
+        scrub_record(record)
         return True
+
+
+def _install_record_factory() -> None:
+    """Scrub every record where it is born, so that no handler sees it unmasked: not one added
+    later, not one below the root (SQLAlchemy's echo handler), not one of a logger that does not
+    propagate."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "_masking", False):
+        return
+
+    def factory(*args, **kwargs):
+        return scrub_record(current(*args, **kwargs))
+
+    factory._masking = True
+    logging.setLogRecordFactory(factory)
 
 
 def configure_logging(app: Flask) -> None:
     """Attach the masking filter to every handler of the root logger (and gunicorn's, if any)."""
+    _install_record_factory()
     level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
     root = logging.getLogger()
     if not root.handlers:

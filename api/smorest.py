@@ -4,10 +4,12 @@ from __future__ import annotations
 from typing import Callable
 
 import http
+import json
 import re
 
 import flask_smorest
 from flask import current_app, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest.utils import prepare_response
 from marshmallow import INCLUDE, Schema, fields
 
@@ -30,6 +32,33 @@ class ProblemSchema(Schema):
     detail = fields.String(required=True)
     code = fields.String(required=True, metadata={"description": "stable snake_case error code"})
     errors = fields.Dict(metadata={"description": "field -> messages"})
+
+
+class DepthSafeParser(flask_smorest.Blueprint.ARGUMENTS_PARSER.__class__):
+    """json.loads raises RecursionError, not a JSONDecodeError, on input nested thousands deep:
+    make it the malformed JSON it is (422 validation_error), not a 500."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as exc:
+            raise json.JSONDecodeError("JSON nested too deeply", "(nested too deeply)", 0) from exc
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """The project's blueprint: flask-smorest's, with the depth-safe argument parser."""
+
+    ARGUMENTS_PARSER = DepthSafeParser()
+
+
+class JSONProvider(DefaultJSONProvider):
+    """request.get_json() (the clinic and gateway checks read raw JSON): too deep = malformed."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
 
 
 class Api(flask_smorest.Api):
@@ -71,7 +100,11 @@ def check_content_type() -> None:
         raise ApiError(413, "payload_too_large", f"The request body is over {limit // (1024 * 1024)} MiB.")
     if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
         raise _nul_error()
-    if request.method not in ("POST", "PUT", "PATCH") or not request.content_length:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        _read_chunked_body(limit)
+    elif not request.content_length:
         return
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None:
@@ -84,6 +117,14 @@ def check_content_type() -> None:
             f"Content-Type must be one of: {', '.join(sorted(allowed))}.",
         )
     _reject_nul_in_body()
+
+
+def _read_chunked_body(limit: int | None) -> None:
+    """A chunked body has no Content-Length to refuse early: read it (werkzeug stops at the limit)
+    and answer 413 if anything is left, instead of handing the view a silently truncated body."""
+    data = request.get_data(cache=True)
+    if limit and len(data) >= limit and request.environ["wsgi.input"].read(1):
+        raise ApiError(413, "payload_too_large", f"The request body is over {limit // (1024 * 1024)} MiB.")
 
 
 # A JSON \u0000 escape not itself escaped (an odd run of backslashes before the "u").

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Callable
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import NoAuthorizationError, RevokedTokenError
-from jwt import ExpiredSignatureError
 
 
 from api.errors import ApiError
@@ -52,10 +51,10 @@ def _actor_from_claims(claims: dict) -> Actor:
     )
 
 
-# Verified claims by token. Verifying a JWT costs ~0.4 ms in PyJWT (a per-character alphabet scan
-# of every segment); a clinic sends the same token for thousands of checks. Expiry and, for account
-# tokens, revocation are still checked on every request; only the signature work is remembered.
-_VERIFIED: dict[str, dict] = {}
+# Verified claims by token, per app. Verifying a JWT costs ~0.4 ms in PyJWT (a per-character
+# alphabet scan of every segment); a clinic sends the same token for thousands of checks. Expiry and,
+# for account tokens, revocation are still checked on every request; only the signature work is
+# remembered. Keyed per app, so a token one app verified means nothing to an app with another key.
 _VERIFIED_MAX = 20_000
 
 
@@ -64,15 +63,20 @@ def _verified_claims() -> dict:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NoAuthorizationError("Missing Bearer token")
-    claims = _VERIFIED.get(token)
+    cache = current_app.extensions.setdefault("verified_tokens", {})
+    claims = cache.get(token)
     if claims is None:
         claims = decode_token(token)  # signature, alg allow-list, iss, aud, exp, nbf
-        if len(_VERIFIED) >= _VERIFIED_MAX:
-            _VERIFIED.clear()
-        _VERIFIED[token] = claims
+        if not isinstance(claims.get("exp"), (int, float)):
+            raise ApiError(401, "unauthorized", "The access token is not valid.",
+                           headers={"WWW-Authenticate": "Bearer"})
+        if len(cache) >= _VERIFIED_MAX:
+            cache.clear()
+        cache[token] = claims
     elif claims["exp"] <= time.time():  # same clock as PyJWT's own exp check
-        _VERIFIED.pop(token, None)
-        raise ExpiredSignatureError("Signature has expired")
+        cache.pop(token, None)
+        raise ApiError(401, "token_expired", "The access token has expired.",
+                       headers={"WWW-Authenticate": "Bearer"})
     if claims.get("sid") is not None:
         from auth.tokens import is_revoked
 

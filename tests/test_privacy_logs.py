@@ -329,10 +329,6 @@ def _boom_with_cccd(app):
         raise RuntimeError("(psycopg.DataError) [parameters: ('+84912345678', '001095012345')]")
 
 
-@pytest.mark.xfail(strict=True, reason="MaskingFilter scrubs record.exc_text only when it is already set, but the "
-                                       "Formatter renders the traceback after the filters ran: the exception text "
-                                       "of log.exception(...) (api/errors.py handle_unexpected; SQLAlchemy errors "
-                                       "carry the SQL parameters) reaches the log unmasked")
 def test_tracebacks_are_masked(app, client, captured):
     _boom_with_cccd(app)
     root = logging.getLogger()
@@ -349,10 +345,6 @@ def test_tracebacks_are_masked(app, client, captured):
     assert "001095012345" not in text and "+84912345678" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="the filter sits on handlers that exist when create_app runs: a handler added "
-                                       "later to a non-root logger (e.g. SQLAlchemy's echo handler on "
-                                       "sqlalchemy.engine.Engine, or any logger with propagate=False) sees records "
-                                       "before any masking handler does")
 def test_a_handler_added_later_below_the_root_sees_masked_records(app, client, captured, outbox):
     late = io.StringIO()
     handler = logging.StreamHandler(late)

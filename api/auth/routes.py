@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 
 import db
 from api.errors import ApiError
@@ -11,6 +10,7 @@ from auth.roles import CITIZEN, OFFICER, current_actor, roles_required
 from services import accounts, challenges
 
 from api import limits as address_limits
+from api.smorest import Blueprint
 from .schemas import (
     ChallengeSchema, ForgotAnswerSchema, ForgotSchema, LoginChallengeSchema, LoginSchema, RegisteredSchema,
     RegisterSchema, ResendSchema, ResetSchema, TokenPairSchema, VerifySchema,

@@ -46,6 +46,9 @@ class FullName(fields.String):
         name = " ".join(unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs)).split())
         if not 1 <= len(name) <= 200:
             raise ValidationError("Họ tên từ 1 đến 200 ký tự (1 to 200 characters).")
+        # Zero-width characters, bidi overrides, BOM, BEL...: invisible, and a way to fake a name.
+        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+            raise ValidationError("Họ tên có ký tự ẩn hoặc ký tự điều khiển (invisible or control characters).")
         return name
 
 

@@ -5,7 +5,6 @@ import io
 
 import segno
 from flask import Response, current_app, jsonify, request
-from flask_smorest import Blueprint
 
 import db
 from api import API_PREFIX
@@ -13,6 +12,7 @@ from api.errors import ApiError
 from api.pagination import PageArgs, page_schema, paginate
 from auth.roles import CITIZEN, CLINIC, current_actor, roles_required
 from services import card_checks, card_signing, cards
+from api.smorest import Blueprint
 
 from .schemas import CardCheckItemSchema, JwksSchema, MyCardSchema, RevokedArgs, RevokedFeedSchema
 
@@ -78,9 +78,9 @@ def my_card_qr_png():
 
 @blp.route("/me/card-checks")
 @blp.doc(security=BEARER)
+@roles_required(CITIZEN)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(CardCheckItemSchema, "CardCheckPage"))
-@roles_required(CITIZEN)
 def my_card_checks(args):
     """Every clinic check of my cards: when, which facility, which result (newest first)."""
     session = db.session()
@@ -93,9 +93,9 @@ def my_card_checks(args):
 
 @blp.route("/cards/revoked")
 @blp.doc(security=BEARER)
+@roles_required(CLINIC)
 @blp.arguments(RevokedArgs, location="query")
 @blp.response(200, RevokedFeedSchema)
-@roles_required(CLINIC)
 def revoked(args):
     """Card ids (`cid`) revoked or reported decreased since a time, for offline verifiers.
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
-from flask_smorest import Blueprint
 
 import clock
 import db
 from auth.roles import CLINIC, current_actor, roles_required
 from services import card_checks
 from services.cards import card_view
+from api.smorest import Blueprint
 
 from .schemas import CardCheckByIdentifierSchema, CardCheckByQrSchema, CardCheckResultSchema
 

@@ -5,7 +5,6 @@ Every call is scoped to the token's unit: another unit's people and batches are 
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 import db
@@ -18,6 +17,7 @@ from models import ApiClient, Batch, Card, Employment, InsuredPerson
 from services import enrollment, idempotency, runtime, terminations
 from services.contributions import Rates
 from services.enrollment import month_str
+from api.smorest import Blueprint
 
 from . import parsing
 from .schemas import (
@@ -139,9 +139,9 @@ def termination_batch(batch_id: str):
 
 @blp.route("/employees", methods=["GET"])
 @blp.doc(security=[{"bearer": []}])
+@roles_required(EMPLOYER)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, EmployeePageSchema)
-@roles_required(EMPLOYER)
 def employees(args):
     """This unit's active employees, the latest start first."""
     actor = current_actor()

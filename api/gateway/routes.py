@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import current_app, jsonify, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 import db
@@ -17,6 +16,7 @@ from api.smorest import accepts
 from auth.roles import CLINIC, current_actor, roles_required
 from services import card_checks
 from services.cards import CardRow
+from api.smorest import Blueprint
 
 blp = Blueprint("gateway", __name__, url_prefix="/api/egw",
                 description="National-gateway-compatible card check (KQNhanLichSuKCB2024)")

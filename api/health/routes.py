@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 
 import db
 from api.errors import ApiError
+from api.smorest import Blueprint
 
 blp = Blueprint("health", __name__, url_prefix="/", description="Liveness and readiness")
 

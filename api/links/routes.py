@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 import db
 from api.errors import ApiError, rate_limited
@@ -10,6 +9,7 @@ from auth.roles import CITIZEN, current_actor, roles_required
 from auth.throttle import ThrottleUnavailable
 from integrations.registry import RegistryUnavailable
 from services import linking, runtime
+from api.smorest import Blueprint
 
 from .schemas import LinkRequestSchema, LinkResultSchema, LinkStatusSchema
 

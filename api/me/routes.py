@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import jsonify
-from flask_smorest import Blueprint
 
 import db
 from auth.roles import CITIZEN, OFFICER, current_actor, roles_required
 from services import accounts, subject_access
 from services.audit import record
 from services.linking import link_status
+from api.smorest import Blueprint
 
 from .schemas import MeSchema, TotpConfirmSchema, TotpSetupSchema
 

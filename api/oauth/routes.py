@@ -4,7 +4,6 @@ from __future__ import annotations
 from urllib.parse import unquote_plus
 
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 import db
@@ -13,6 +12,7 @@ from api.limits import address_limit
 from api.smorest import accepts
 from auth.tokens import access_token_ttl_seconds, issue_access_token
 from services import api_clients
+from api.smorest import Blueprint
 
 from .schemas import ClientTokenSchema, TokenRequestSchema
 

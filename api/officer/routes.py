@@ -1,13 +1,13 @@
 """Officer work: link reviews (list, approve, reject) and card revocation (CONTRACT §3)."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 
 import db
 from api.errors import ApiError
 from api.pagination import page_schema, paginate
 from auth.roles import OFFICER, current_actor, roles_required
 from services import reviews
+from api.smorest import Blueprint
 
 from .schemas import ApproveSchema, RejectSchema, ReviewListArgs, ReviewSchema, RevokedCardSchema, RevokeSchema
 

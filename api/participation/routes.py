@@ -1,7 +1,6 @@
 """`GET /me/participation`: the linked citizen's employment history (CONTRACT §6)."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 import db
@@ -10,6 +9,7 @@ from api.pagination import PageArgs, paginate
 from auth.roles import CITIZEN, current_actor, roles_required
 from models import Employment, InsuredPerson
 from services.enrollment import month_str
+from api.smorest import Blueprint
 
 from .schemas import ParticipationPageSchema
 
@@ -18,9 +18,9 @@ blp = Blueprint("participation", __name__, url_prefix="/me/participation", descr
 
 @blp.route("", methods=["GET"])
 @blp.doc(security=[{"bearer": []}])
+@roles_required(CITIZEN)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, ParticipationPageSchema)
-@roles_required(CITIZEN)
 def participation(args):
     """Employment history across employers, newest first (404 not_linked without a linked record)."""
     session = db.session()

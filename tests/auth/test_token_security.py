@@ -137,8 +137,6 @@ def test_expired_token_is_token_expired(client, citizen):
     assert_problem(client.get(ME, headers=bearer(token)), 401, "token_expired")
 
 
-@pytest.mark.xfail(strict=True, reason="a token signed with SECRET_KEY but without `exp` is accepted (200) on first "
-                                       "use, and its cached claims then crash auth/roles.py (KeyError 'exp' -> 500)")
 def test_token_without_exp_is_refused(client, citizen):
     """Even signed with the real key: a token that never expires is not an access token of ours."""
     _, claims = citizen
@@ -213,7 +211,7 @@ def test_logout_revokes_the_token_and_its_cached_claims(client, outbox):
     tokens = register(client, outbox)
     access = tokens["access_token"]
     assert client.get(ME, headers=bearer(access)).status_code == 200
-    assert access in roles._VERIFIED  # the signature work is remembered ...
+    assert access in client.application.extensions.get("verified_tokens", {})  # the signature work is remembered ...
     assert client.post(f"{API}/auth/logout", headers=bearer(access)).status_code == 204
     # ... but the revocation is checked on every request.
     assert_problem(client.get(ME, headers=bearer(access)), 401, "token_revoked")
@@ -234,32 +232,25 @@ def test_password_reset_revokes_cached_tokens(client, outbox):
     assert_problem(client.get(ME, headers=bearer(access)), 401, "token_revoked")
 
 
-CACHED_EXPIRY_BUG = ("auth/roles.py raises a bare jwt.ExpiredSignatureError for an expired cached token; "
-                     "flask-jwt-extended's handler reads e.jwt_header / e.jwt_data -> AttributeError -> 500 "
-                     "internal_error instead of 401 token_expired")
-
-
 def test_uncached_token_is_refused_once_its_exp_passes(client, citizen, monkeypatch):
     """The full check (PyJWT's own clock) of a token this process has not seen yet."""
     token, claims = citizen
-    roles._VERIFIED.pop(token, None)
+    client.application.extensions.get("verified_tokens", {}).pop(token, None)
     monkeypatch.setattr(pyjwt.api_jwt, "datetime", _FrozenDatetime(claims["exp"] + 1))
     assert_problem(client.get(ME, headers=bearer(token)), 401, "token_expired")
-    assert token not in roles._VERIFIED
+    assert token not in client.application.extensions.get("verified_tokens", {})
 
 
-@pytest.mark.xfail(strict=True, reason=CACHED_EXPIRY_BUG)
 def test_cached_token_is_refused_once_its_exp_passes(client, citizen, monkeypatch):
     token, claims = citizen
     assert client.get(ME, headers=bearer(token)).status_code == 200
-    assert token in roles._VERIFIED
+    assert token in client.application.extensions.get("verified_tokens", {})
     later = claims["exp"] + 1
     monkeypatch.setattr(roles, "time", types.SimpleNamespace(time=lambda: later))
     assert_problem(client.get(ME, headers=bearer(token)), 401, "token_expired")
-    assert token not in roles._VERIFIED
+    assert token not in client.application.extensions.get("verified_tokens", {})
 
 
-@pytest.mark.xfail(strict=True, reason=CACHED_EXPIRY_BUG)
 def test_cached_client_token_is_refused_once_its_exp_passes(client, clinic_token, monkeypatch):
     claims = pyjwt.decode(clinic_token, options={"verify_signature": False})
     assert client.post(CHECKS, json={}, headers=bearer(clinic_token)).status_code == 200
@@ -272,12 +263,9 @@ def test_a_failed_verification_is_not_cached(client, citizen):
     bad = forge(claims, key="another-secret-key-" + "y" * 32)
     for _ in range(2):
         assert_problem(client.get(ME, headers=bearer(bad)), 401, "unauthorized")
-    assert bad not in roles._VERIFIED
+    assert bad not in client.application.extensions.get("verified_tokens", {})
 
 
-@pytest.mark.xfail(strict=True, reason="auth/roles.py keeps verified claims in a module-level dict shared by every "
-                                       "app in the process: a token verified by one app (its SECRET_KEY) is "
-                                       "accepted by another app with a different SECRET_KEY without a signature check")
 def test_claims_cache_does_not_cross_apps_with_different_keys(app, client, citizen, app_config):
     from app import create_app
 
