@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 import clock
@@ -182,46 +182,67 @@ _CARD_KEYS = [c.key for c in _CARD_COLS]
 _PERSON_KEYS = [c.key for c in _PERSON_COLS]
 
 
-def _staff_name_subquery(client_id: str, staff_cccd: str):
-    return (select(_STAFF_T.c.full_name)
-            .where(_STAFF_T.c.client_id == client_id, _STAFF_T.c.cccd == staff_cccd)
-            .scalar_subquery())
+# Built once: a statement object keeps its compiled form and cache key, so a check pays neither
+# the construction nor the cache-key walk of a five-table SELECT. Values are bound per call.
+_STAFF_NAME = (select(_STAFF_T.c.full_name)
+               .where(_STAFF_T.c.client_id == bindparam("client_id"), _STAFF_T.c.cccd == bindparam("staff_cccd"))
+               .scalar_subquery())
+_STAFF_ONLY = select(_STAFF_NAME)
 
 
-def _rows(session: Session, where, limit: int | None = None, staff=None) -> tuple[list[CardRow], Any]:
-    """The cards matching `where` (newest valid_from first) with holder and facility name, and (when
-    `staff` = (client_id, cccd) is given) the staff member's registered name in the same statement:
-    one round trip for the whole check when the card exists."""
-    cols = [*_CARD_COLS, *_PERSON_COLS, _FACILITY_T.c.name]
-    if staff is not None:
-        cols.append(_staff_name_subquery(*staff))
+def _cards_where(where, limit: int | None = None):
     stmt = (
-        select(*cols)
+        select(*_CARD_COLS, *_PERSON_COLS, _FACILITY_T.c.name, _STAFF_NAME)
         .select_from(_CARD_T.join(_PERSON_T, _PERSON_T.c.id == _CARD_T.c.person_id)
                      .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))
         .where(where)
         .order_by(_CARD_T.c.valid_from.desc(), _CARD_T.c.created_at.desc())
     )
-    if limit:
-        stmt = stmt.limit(limit)
+    return stmt.limit(limit) if limit else stmt
+
+
+def _same_person(column):
+    """All cards of the holder of the card whose `column` equals :value."""
+    return _cards_where(_CARD_T.c.person_id == select(_CARD_T.c.person_id).where(column == bindparam("value"))
+                        .scalar_subquery())
+
+
+_BY = {
+    "card_number": _same_person(_CARD_T.c.card_number),
+    "qr": _same_person(_CARD_T.c.id),
+    "cccd": _cards_where(_PERSON_T.c.cccd == bindparam("value"), limit=1),
+    "bhxh_code": _cards_where(_PERSON_T.c.bhxh_code == bindparam("value"), limit=1),
+}
+_CHECK_INSERT = insert(CardCheck.__table__)
+
+
+def _rows(session: Session, kind: str, value: str, staff: tuple[str, str]) -> tuple[list[CardRow], Any]:
+    """The cards found for `kind`/`value` (newest valid_from first) with holder and facility name,
+    and the staff member's registered name in the same statement: one round trip for the whole
+    check when the card exists."""
+    params = {"value": value, "client_id": staff[0], "staff_cccd": staff[1]}
+    conn = session.connection()
     rows, staff_name = [], None
-    for r in session.connection().execute(stmt):
+    for r in conn.execute(_BY[kind], params):
         card = SimpleNamespace(**dict(zip(_CARD_KEYS, r[:_N_CARD])))
         person = SimpleNamespace(**dict(zip(_PERSON_KEYS, r[_N_CARD:_N_CARD + _N_PERSON])))
         rows.append(CardRow(card, person, r[_N_CARD + _N_PERSON]))
-        if staff is not None:
-            staff_name = r[-1]
-    if staff is not None and not rows:
-        staff_name = session.connection().execute(select(_staff_name_subquery(*staff))).scalar()
+        staff_name = r[-1]
+    if not rows:
+        staff_name = _staff_only(session, staff)
     return rows, staff_name
 
 
-def _same_person_cards(session: Session, column, value: str, staff) -> tuple[CardRow | None, CardRow | None, Any]:
+def _same_person_cards(session: Session, kind: str, value: str, staff) -> tuple[CardRow | None, CardRow | None, Any]:
     """(the card asked for, the holder's current card, staff name), from all the holder's cards."""
-    person_id = select(_CARD_T.c.person_id).where(column == value).scalar_subquery()
-    rows, staff_name = _rows(session, _CARD_T.c.person_id == person_id, staff=staff)
-    target = next((r for r in rows if getattr(r.card, column.key) == value), None)
+    rows, staff_name = _rows(session, kind, value, staff)
+    attr = "id" if kind == "qr" else kind
+    target = next((r for r in rows if getattr(r.card, attr) == value), None)
     return target, (rows[0] if rows else None), staff_name
+
+
+def _staff_only(session: Session, staff: tuple[str, str]) -> Any:
+    return session.connection().execute(_STAFF_ONLY, {"client_id": staff[0], "staff_cccd": staff[1]}).scalar()
 
 
 def _identifier_type(identifier: str) -> str:
@@ -261,10 +282,6 @@ def _card_state_code(target: CardRow, current: CardRow | None, today: date) -> t
     return "000", None
 
 
-def _staff_only(session: Session, staff) -> Any:
-    return session.connection().execute(select(_staff_name_subquery(*staff))).scalar()
-
-
 def check(session: Session, *, client_id: str, facility_code: str, inp: CheckInput, keys_dir: str) -> CheckOutcome:
     """Decide, store the CardCheck and commit; the caller answers only after this returns."""
     code, row, renewed, id_type = _decide(session, client_id, inp, keys_dir)
@@ -276,7 +293,7 @@ def check(session: Session, *, client_id: str, facility_code: str, inp: CheckInp
         card_id=row.card.id if row else None, result_code=code, checked_at=clock.now(),
     )
     # A Core INSERT: the ORM unit of work would cost more than the statement on this hot path.
-    session.connection().execute(insert(CardCheck.__table__), [values])
+    session.connection().execute(_CHECK_INSERT, values)
     session.commit()
     return CheckOutcome(CardCheck(**values), code, row, renewed)
 
@@ -302,19 +319,18 @@ def _decide(session: Session, client_id: str, inp: CheckInput, keys_dir: str):
         dob = parse_iso_date(claims.get("dob"))
         if verdict.status == VALID and isinstance(claims.get("cid"), str) and dob is not None:
             full_name = str(claims.get("n", ""))
-            target, current, staff_name = _same_person_cards(session, _CARD_T.c.id, claims["cid"], staff)
+            target, current, staff_name = _same_person_cards(session, "qr", claims["cid"], staff)
         else:
             staff_name, shape = _staff_only(session, staff), "051"
     elif id_type in ("cccd", "bhxh_code"):
-        column = _PERSON_T.c.cccd if id_type == "cccd" else _PERSON_T.c.bhxh_code
-        rows, staff_name = _rows(session, column == inp.identifier, limit=1, staff=staff)
+        rows, staff_name = _rows(session, id_type, inp.identifier, staff)
         target = current = rows[0] if rows else None
     else:
         shape = _shape_code(inp.identifier)
         if shape:
             staff_name = _staff_only(session, staff)
         else:
-            target, current, staff_name = _same_person_cards(session, _CARD_T.c.card_number, inp.identifier, staff)
+            target, current, staff_name = _same_person_cards(session, "card_number", inp.identifier, staff)
 
     # The contract's order: the staff member first, then the identifier's shape, then the card.
     if staff_name is None:
