@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 class Database:
     engine: Engine
     factory: sessionmaker
-    # Sessions whose every statement commits on its own: no BEGIN/COMMIT round trips. For hot paths
-    # whose only write is one INSERT (the clinic card check); durable when the statement returns.
-    autocommit_factory: sessionmaker
+    # Every statement commits on its own: no BEGIN/COMMIT round trips. For hot paths whose only
+    # write is one INSERT (the clinic card check); durable when the statement returns.
+    autocommit_engine: Engine
 
 
 def normalize_url(url: str) -> str:
@@ -50,7 +50,7 @@ def init_app(app: Flask) -> Database:
     database = Database(
         engine,
         sessionmaker(engine, expire_on_commit=False),
-        sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False),
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
     )
     app.extensions["db"] = database
     app.teardown_appcontext(_close_session)
@@ -68,15 +68,16 @@ def session() -> Session:
     return g.db_session
 
 
-def autocommit_session() -> Session:
-    """Like session(), but each statement is its own transaction (see Database.autocommit_factory)."""
-    if "db_autocommit_session" not in g:
-        g.db_autocommit_session = get().autocommit_factory()
-    return g.db_autocommit_session
+def autocommit_connection() -> Connection:
+    """A Core connection of this request whose statements each commit on their own (see
+    Database.autocommit_engine); no ORM session machinery on the hot path."""
+    if "db_autocommit" not in g:
+        g.db_autocommit = get().autocommit_engine.connect()
+    return g.db_autocommit
 
 
 def _close_session(_exc: BaseException | None) -> None:
-    for name in ("db_session", "db_autocommit_session"):
-        sess = g.pop(name, None)
-        if sess is not None:
-            sess.close()
+    for name in ("db_session", "db_autocommit"):
+        resource = g.pop(name, None)
+        if resource is not None:
+            resource.close()

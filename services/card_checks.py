@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 import clock
@@ -171,7 +171,7 @@ def parse_gateway_body(body: Any) -> CheckInput:
 
 
 # ---- look-ups --------------------------------------------------------------------------------
-# Core statements on the session's connection, rows turned into plain attribute objects: the ORM's
+# Core statements on a Core connection, rows turned into plain attribute objects: the ORM's
 # identity map and unit of work cost more than the statements themselves on this path.
 _CARD_T, _PERSON_T, _FACILITY_T, _STAFF_T = (Card.__table__, InsuredPerson.__table__, Facility.__table__,
                                              ClinicStaff.__table__)
@@ -216,12 +216,11 @@ _BY = {
 _CHECK_INSERT = insert(CardCheck.__table__)
 
 
-def _rows(session: Session, kind: str, value: str, staff: tuple[str, str]) -> tuple[list[CardRow], Any]:
+def _rows(conn: Connection, kind: str, value: str, staff: tuple[str, str]) -> tuple[list[CardRow], Any]:
     """The cards found for `kind`/`value` (newest valid_from first) with holder and facility name,
     and the staff member's registered name in the same statement: one round trip for the whole
     check when the card exists."""
     params = {"value": value, "client_id": staff[0], "staff_cccd": staff[1]}
-    conn = session.connection()
     rows, staff_name = [], None
     for r in conn.execute(_BY[kind], params):
         card = SimpleNamespace(**dict(zip(_CARD_KEYS, r[:_N_CARD])))
@@ -229,20 +228,20 @@ def _rows(session: Session, kind: str, value: str, staff: tuple[str, str]) -> tu
         rows.append(CardRow(card, person, r[_N_CARD + _N_PERSON]))
         staff_name = r[-1]
     if not rows:
-        staff_name = _staff_only(session, staff)
+        staff_name = _staff_only(conn, staff)
     return rows, staff_name
 
 
-def _same_person_cards(session: Session, kind: str, value: str, staff) -> tuple[CardRow | None, CardRow | None, Any]:
+def _same_person_cards(conn: Connection, kind: str, value: str, staff) -> tuple[CardRow | None, CardRow | None, Any]:
     """(the card asked for, the holder's current card, staff name), from all the holder's cards."""
-    rows, staff_name = _rows(session, kind, value, staff)
+    rows, staff_name = _rows(conn, kind, value, staff)
     attr = "id" if kind == "qr" else kind
     target = next((r for r in rows if getattr(r.card, attr) == value), None)
     return target, (rows[0] if rows else None), staff_name
 
 
-def _staff_only(session: Session, staff: tuple[str, str]) -> Any:
-    return session.connection().execute(_STAFF_ONLY, {"client_id": staff[0], "staff_cccd": staff[1]}).scalar()
+def _staff_only(conn: Connection, staff: tuple[str, str]) -> Any:
+    return conn.execute(_STAFF_ONLY, {"client_id": staff[0], "staff_cccd": staff[1]}).scalar()
 
 
 def _identifier_type(identifier: str) -> str:
@@ -282,9 +281,9 @@ def _card_state_code(target: CardRow, current: CardRow | None, today: date) -> t
     return "000", None
 
 
-def check(session: Session, *, client_id: str, facility_code: str, inp: CheckInput, keys_dir: str) -> CheckOutcome:
+def check(conn: Connection, *, client_id: str, facility_code: str, inp: CheckInput, keys_dir: str) -> CheckOutcome:
     """Decide, store the CardCheck and commit; the caller answers only after this returns."""
-    code, row, renewed, id_type = _decide(session, client_id, inp, keys_dir)
+    code, row, renewed, id_type = _decide(conn, client_id, inp, keys_dir)
     values = dict(
         id=new_id(), client_id=client_id, facility_code=facility_code,
         staff_cccd=inp.staff_cccd if inp.staff_cccd and CCCD_RE.match(inp.staff_cccd) else None,
@@ -293,12 +292,13 @@ def check(session: Session, *, client_id: str, facility_code: str, inp: CheckInp
         card_id=row.card.id if row else None, result_code=code, checked_at=clock.now(),
     )
     # A Core INSERT: the ORM unit of work would cost more than the statement on this hot path.
-    session.connection().execute(_CHECK_INSERT, values)
-    session.commit()
+    conn.execute(_CHECK_INSERT, values)
+    if conn.in_transaction():  # an autocommit connection has already committed the row
+        conn.commit()
     return CheckOutcome(CardCheck(**values), code, row, renewed)
 
 
-def _decide(session: Session, client_id: str, inp: CheckInput, keys_dir: str):
+def _decide(conn: Connection, client_id: str, inp: CheckInput, keys_dir: str):
     """(code, card row or None, renewed row or None, identifier type)."""
     if inp.qr is not None:
         id_type = "qr"
@@ -319,18 +319,18 @@ def _decide(session: Session, client_id: str, inp: CheckInput, keys_dir: str):
         dob = parse_iso_date(claims.get("dob"))
         if verdict.status == VALID and isinstance(claims.get("cid"), str) and dob is not None:
             full_name = str(claims.get("n", ""))
-            target, current, staff_name = _same_person_cards(session, "qr", claims["cid"], staff)
+            target, current, staff_name = _same_person_cards(conn, "qr", claims["cid"], staff)
         else:
-            staff_name, shape = _staff_only(session, staff), "051"
+            staff_name, shape = _staff_only(conn, staff), "051"
     elif id_type in ("cccd", "bhxh_code"):
-        rows, staff_name = _rows(session, id_type, inp.identifier, staff)
+        rows, staff_name = _rows(conn, id_type, inp.identifier, staff)
         target = current = rows[0] if rows else None
     else:
         shape = _shape_code(inp.identifier)
         if shape:
-            staff_name = _staff_only(session, staff)
+            staff_name = _staff_only(conn, staff)
         else:
-            target, current, staff_name = _same_person_cards(session, "card_number", inp.identifier, staff)
+            target, current, staff_name = _same_person_cards(conn, "card_number", inp.identifier, staff)
 
     # The contract's order: the staff member first, then the identifier's shape, then the card.
     if staff_name is None:
