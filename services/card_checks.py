@@ -1,10 +1,12 @@
 """The clinic card check (CONTRACT §5): one decision order for /clinic/card-checks and the gateway.
 
-Each check costs three statements: the staff member (by the unique (client_id, cccd) index), the
-card with its holder and facility (by a unique index), and the INSERT of the CardCheck row in the
-same transaction as the answer. The CardCheck row IS the audit record of the look-up (who: client,
-facility, staff; whose: person, card; what: result; when): a separate audit_events row would double
-the writes on the hottest path and say nothing more. An acknowledged check is a stored check.
+Each check costs two statements on an autocommit connection: one SELECT of the card with its
+holder, its facility, the holder's other cards and the staff member's registered name (unique
+indexes only; a second SELECT for the staff member when no card is found), then the INSERT of the
+CardCheck row, committed before the answer is sent. The CardCheck row IS the audit record of the
+look-up (who: client, facility, staff; whose: person, card; what: result; when): a separate
+audit_events row would double the writes on the hottest path and say nothing more. An
+acknowledged check is a stored check.
 """
 from __future__ import annotations
 
@@ -76,7 +78,7 @@ class CheckInput:
 
 @dataclass
 class CheckOutcome:
-    check: CardCheck
+    check: Any  # the stored CardCheck's values (id, checked_at, ...)
     result_code: str
     row: CardRow | None = None  # the card the check is about, when found
     renewed: CardRow | None = None  # its replacement (003/004)
@@ -175,8 +177,11 @@ def parse_gateway_body(body: Any) -> CheckInput:
 # identity map and unit of work cost more than the statements themselves on this path.
 _CARD_T, _PERSON_T, _FACILITY_T, _STAFF_T = (Card.__table__, InsuredPerson.__table__, Facility.__table__,
                                              ClinicStaff.__table__)
-_CARD_COLS = list(_CARD_T.c)
-_PERSON_COLS = list(_PERSON_T.c)
+# Only what a decision and a card view read: every column costs a description object per row.
+_CARD_COLS = [_CARD_T.c[n] for n in (
+    "id", "card_number", "person_id", "object_code", "benefit_level", "province_code", "area_code",
+    "facility_code", "valid_from", "valid_to", "five_year_date", "issuing_agency", "status", "status_reason")]
+_PERSON_COLS = [_PERSON_T.c[n] for n in ("id", "bhxh_code", "full_name", "date_of_birth", "gender", "address")]
 _N_CARD, _N_PERSON = len(_CARD_COLS), len(_PERSON_COLS)
 _CARD_KEYS = [c.key for c in _CARD_COLS]
 _PERSON_KEYS = [c.key for c in _PERSON_COLS]
@@ -295,7 +300,7 @@ def check(conn: Connection, *, client_id: str, facility_code: str, inp: CheckInp
     conn.execute(_CHECK_INSERT, values)
     if conn.in_transaction():  # an autocommit connection has already committed the row
         conn.commit()
-    return CheckOutcome(CardCheck(**values), code, row, renewed)
+    return CheckOutcome(SimpleNamespace(**values), code, row, renewed)
 
 
 def _decide(conn: Connection, client_id: str, inp: CheckInput, keys_dir: str):
