@@ -3,7 +3,7 @@
     .venv/bin/python bench/card_check_testclient.py [--persons 2000] [--seconds 10] \
         [--server postgresql://postgres@127.0.0.1:5432]
 
-Creates a scratch database `bench_cards_<random>`, builds the schema, arranges one clinic and
+Creates a scratch database (bench.harness.scratch_database), builds the schema, arranges one clinic and
 N insured persons with cards, then posts POST /api/v1/clinic/card-checks (random card numbers,
 right name and date of birth: the full decision path plus the stored CardCheck) for the given
 time, and prints checks/second next to GET /healthz through the same client. Drops the database.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg  # noqa: E402
+from bench.harness import scratch_database  # noqa: E402
 
 STAFF = ("001095012345", "Lê Văn Cường")
 
@@ -68,14 +67,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
-    name = f"bench_cards_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{args.server}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        run(f"{args.server}/{name}", args)
-    finally:
-        with psycopg.connect(f"{args.server}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(f"{args.server}/postgres") as url:
+        run(url, args)
 
 
 def run(url: str, args) -> None:

@@ -4,7 +4,7 @@ insert of the same rows (the limit the endpoint should approach).
     .venv/bin/python bench/enrollment_batch.py [--rows 10000] [--runs 3] \
         [--server postgresql://postgres@127.0.0.1:5432]
 
-Creates a scratch database `bench_enroll_<random>`, builds the schema, arranges one employer,
+Creates a scratch database (bench.harness.scratch_database), builds the schema, arranges one employer,
 one facility and the rows' population-registry records, then per run:
 - POST /api/v1/employer/enrollments (JSON, new people; every rule, the registry check, code
   generation, cards, employments, the stored answer, one transaction), timed end to end;
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import secrets
 import sys
 import time
 import uuid
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg  # noqa: E402
+from bench.harness import scratch_database  # noqa: E402
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Ngọc", "Minh", "Thu"]
@@ -96,10 +95,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--server", default=os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
-    name = f"bench_enroll_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with scratch_database(f"{args.server}/postgres") as url:
         import logging
 
         from sqlalchemy import insert
@@ -109,7 +105,7 @@ def main() -> None:
         from app import create_app
         from auth.tokens import issue_access_token
 
-        app = create_app({"DATABASE_URL": f"{args.server}/{name}", "SECRET_KEY": "bench-" + "x" * 40,
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40,
                           "APP_ENV": "development", "LOG_LEVEL": "WARNING"})
         logging.getLogger().setLevel(logging.WARNING)
         engine = app.extensions["db"].engine
@@ -144,10 +140,6 @@ def main() -> None:
                   f"plain bulk insert {floor:.2f} s = {args.rows / floor:,.0f} rows/s "
                   f"(endpoint at {floor / api:.0%} of the floor)")
         engine.dispose()
-    finally:
-        with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"dropped scratch database {name}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/import_registry.py [--rows 100000] [--server postgresql://postgres@127.0.0.1:5432]
 
-Creates a scratch database `bench_import_<random>` on that server, builds the schema, writes a CSV
+Creates a scratch database on that server (bench.harness.scratch_database), builds the schema, writes a CSV
 of valid rows to a temporary folder, runs the same code path as the CLI (services.imports) twice
 (insert, then replace every row), prints rows/second, and drops the database.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import secrets
 import sys
 import tempfile
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg  # noqa: E402
+from bench.harness import scratch_database  # noqa: E402
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
 MIDDLE_M, MIDDLE_F = ["Văn", "Hữu", "Đức", "Minh", "Quang"], ["Thị", "Ngọc", "Thu", "Thanh", "Mai"]
@@ -52,11 +51,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--server", default=os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
-    name = f"bench_import_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"{args.server}/{name}"
+    with scratch_database(f"{args.server}/postgres") as url:
         from app import create_app
         import models
         from services.imports import import_registry
@@ -78,10 +73,6 @@ def main() -> None:
                 print(f"{label}: {result.rows:,} rows in {result.seconds:.2f} s = "
                       f"{result.rows / result.seconds:,.0f} rows/s")
         engine.dispose()
-    finally:
-        with psycopg.connect(f"{args.server}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"dropped scratch database {name}")
 
 
 if __name__ == "__main__":
