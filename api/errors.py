@@ -131,12 +131,6 @@ def handle_database_down(error: Exception) -> Response:
                    headers={"Retry-After": "2"})
 
 
-def handle_too_deep(_error: RecursionError) -> Response:
-    """json.loads raises RecursionError (not ValueError) on input nested thousands deep."""
-    return problem(422, "validation_error", "The request body is nested too deeply.",
-                   errors={"_body": ["Nested too deeply."]})
-
-
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
@@ -150,5 +144,4 @@ def register(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_down)
-    app.register_error_handler(RecursionError, handle_too_deep)
     app.register_error_handler(Exception, handle_unexpected)

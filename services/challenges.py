@@ -78,6 +78,16 @@ def _count_send(challenge_id: str, phone: str) -> None:
                        headers={"Retry-After": UNAVAILABLE_RETRY_AFTER}) from exc
 
 
+def _deliver_and_commit(session: Session, ch: OtpChallenge, code: str | None) -> None:
+    """Send, then commit; a failed send keeps nothing of the challenge's change."""
+    try:
+        _deliver(ch, code)
+    except ApiError:
+        session.rollback()
+        raise
+    session.commit()
+
+
 def _deliver(ch: OtpChallenge, code: str | None) -> None:
     mode = _mode(ch)
     if mode == MODE_SILENT:
@@ -106,12 +116,9 @@ def start(session: Session, purpose: str, phone: str, *, account_id: int | None 
     session.add(ch)
     session.flush()
     if channel == "sms":
-        try:
-            _deliver(ch, code)
-        except ApiError:
-            session.rollback()
-            raise
-    session.commit()
+        _deliver_and_commit(session, ch, code)
+    else:
+        session.commit()
     return ch
 
 
@@ -140,12 +147,7 @@ def resend(session: Session, challenge_id: str) -> OtpChallenge:
         session.rollback()
         session.refresh(ch)
         _check_alive(ch)
-    try:
-        _deliver(ch, code)
-    except ApiError:
-        session.rollback()
-        raise
-    session.commit()
+    _deliver_and_commit(session, ch, code)
     session.refresh(ch)
     return ch
 

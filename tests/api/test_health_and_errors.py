@@ -1,4 +1,3 @@
-from sqlalchemy import create_engine
 
 from tests.conftest import assert_problem
 
