@@ -11,9 +11,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=cfg["INSTANCE_DIR"])
     app.config.update(cfg)
 
+    from api import NoCookieSessions
     from api.smorest import JSONProvider
 
     app.json = JSONProvider(app)
+    app.session_interface = NoCookieSessions()
 
     import db
     import privacy

@@ -1,7 +1,9 @@
 """The one source of "now". Tests replace `clock.now` to control time; call it as `clock.now()`."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+
+VN_OFFSET = timedelta(hours=7)
 
 
 def now() -> datetime:
@@ -10,6 +12,4 @@ def now() -> datetime:
 
 def today() -> date:
     """Today's date in Vietnam (UTC+7): a card valid "to 31/12" is valid all of that local day."""
-    from datetime import timedelta
-
-    return (now() + timedelta(hours=7)).date()
+    return (now() + VN_OFFSET).date()

@@ -6,6 +6,7 @@ import math
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, json
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -144,4 +145,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(psycopg.OperationalError, handle_database_down)  # the hot path's own connection
     app.register_error_handler(Exception, handle_unexpected)

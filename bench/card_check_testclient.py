@@ -106,7 +106,7 @@ def run(url: str, args) -> None:
         health = rate(healthz, args.seconds)
         print(f"card checks: {checks:,.0f}/s; /healthz: {health:,.0f}/s; ratio {checks / health:.0%} "
               f"(test client, one thread, PostgreSQL, {args.persons} persons)")
-        app.extensions["db"].engine.dispose()
+        app.extensions["db"].dispose()
 
 
 if __name__ == "__main__":

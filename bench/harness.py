@@ -344,6 +344,49 @@ class RssSampler:
         return {str(pid): round(kb / 1024, 1) for pid, kb in sorted(self.peaks.items())}
 
 
+class CpuMeter:
+    """CPU seconds spent while a scenario runs, by who spent them: the gunicorn workers, PostgreSQL
+    (every `postgres` process) and the whole machine (/proc/stat, kernel included); wrk's own comes
+    from its rusage. Divided by the requests served, it says where a request's cost goes on a
+    machine where all of them share the same cores."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server: Gunicorn) -> None:
+        self.server = server
+        self.start: dict[str, float] = {}
+        self.used: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, float]:
+        groups = {"app": 0.0, "postgres": 0.0}
+        workers = set(self.server.worker_pids())
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            stat = _read(f"/proc/{entry.name}/stat")
+            if ")" not in stat:
+                continue
+            name = stat[stat.find("(") + 1:stat.rfind(")")]
+            fields = stat.rsplit(")", 1)[-1].split()
+            group = "app" if int(entry.name) in workers else "postgres" if name == "postgres" else None
+            if group:
+                groups[group] += (int(fields[11]) + int(fields[12])) / self.TICK  # utime + stime
+        cpu = [int(v) for v in _read("/proc/stat").splitlines()[0].split()[1:]]
+        groups["machine"] = (sum(cpu) - cpu[3] - cpu[4]) / self.TICK  # all but idle and iowait
+        return groups
+
+    def __enter__(self) -> "CpuMeter":
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        end = self._sample()
+        self.used = {k: round(end[k] - self.start[k], 3) for k in end}
+
+    def per_request_us(self, requests: int) -> dict[str, float]:
+        return {k: round(v / requests * 1e6) for k, v in self.used.items()} if requests else {}
+
+
 # ---------------------------------------------------------------------------------------------------
 # Context handed to the scenario hooks
 
@@ -442,25 +485,32 @@ def run_wrk(ctx: Context, name: str, method: str, entries: list[dict], seconds: 
     opts = ctx.opts
     cmd = ["wrk", f"-t{opts.threads}", f"-c{opts.connections}", f"-d{seconds}s", "--timeout", "5s",
            "-s", str(script), ctx.base_url, "--", str(data), method]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
-    if done.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {(done.stderr or done.stdout)[-800:]}")
-    return json.loads(line.removeprefix("BENCH_JSON "))
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)  # wrk's own CPU time, all its threads
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    line = next((ln for ln in stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {(stderr or stdout)[-800:]}")
+    return {**json.loads(line.removeprefix("BENCH_JSON ")), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}
 
 
 def measure_wrk(ctx: Context, scenario, entries: list[dict]) -> Result:
     if not entries:
         raise Skip("no requests prepared")
     run_wrk(ctx, scenario.name, scenario.method, entries, ctx.opts.warmup)  # warm pools and caches
-    with RssSampler(ctx.server) as rss:
+    with RssSampler(ctx.server) as rss, CpuMeter(ctx.server) as cpu:
         fig = run_wrk(ctx, scenario.name, scenario.method, entries, ctx.opts.duration)
     errors = fig["connect"] + fig["read"] + fig["write"] + fig["status"] + fig["timeout"]
     seconds = fig["duration_us"] / 1e6
+    cpu.used["wrk"] = fig["cpu_s"]
     return Result(scenario.name, scenario.title, ctx.people, "ok", throughput=fig["requests"] / seconds,
                   p50_ms=fig["p50_us"] / 1000, p99_ms=fig["p99_us"] / 1000, errors=errors,
                   requests=fig["requests"], rss_mb=rss.max_mb,
-                  detail={"wrk": fig, "rss_mb_per_worker": rss.per_worker_mb, "distinct_entries": len(entries)})
+                  detail={"wrk": fig, "rss_mb_per_worker": rss.per_worker_mb, "distinct_entries": len(entries),
+                          "cpu_us_per_request": cpu.per_request_us(fig["requests"])})
 
 
 def probe(ctx: Context, scenario) -> str | None:
@@ -664,6 +714,14 @@ def build_report(results, opts, machine, commit, when, wall, seeds, plans=()) ->
         lines.append(f"| {r.title} | {r.people:,} | {through} | {_fmt(r.p50_ms, 2)} | {_fmt(r.p99_ms, 2)} | "
                      f"{'—' if r.errors is None else r.errors} | {'—' if r.requests is None else f'{r.requests:,}'} | "
                      f"{_fmt(r.rss_mb)} | {r.note} |")
+    cpu_rows = [r for r in results if r.detail.get("cpu_us_per_request")]
+    if cpu_rows:
+        lines += ["", "CPU time per request, µs (who spent it; `machine` counts every process and the kernel):", "",
+                  "| scenario | people | app workers | PostgreSQL | wrk | machine |", "|---|---:|---:|---:|---:|---:|"]
+        for r in cpu_rows:
+            c = r.detail["cpu_us_per_request"]
+            lines.append(f"| {r.title} | {r.people:,} | {c.get('app', '—')} | {c.get('postgres', '—')} | "
+                         f"{c.get('wrk', '—')} | {c.get('machine', '—')} |")
     lines += ["", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {t['target']} | {t['measured']} | **{t['verdict']}** |" for t in targets]
     lines += ["", "Seeding:", "", *[f"    {line}" for s in seeds for line in s.splitlines()], "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, new_id
@@ -14,13 +14,17 @@ class CardCheck(Base):
     __tablename__ = "card_checks"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    client_id: Mapped[str] = mapped_column(ForeignKey("api_clients.client_id"))
+    # No foreign keys on this append-only log: its references were read in the same request, and
+    # PostgreSQL's FK triggers would take a KEY SHARE lock on the clinic's api_clients row (and the
+    # card and holder rows) for every check, turning concurrent checks into MultiXact churn on the
+    # hottest write path (docs/performance.md §7). Cards and persons are never deleted.
+    client_id: Mapped[str] = mapped_column(String(64))
     facility_code: Mapped[str] = mapped_column(String(5))
     staff_cccd: Mapped[str | None] = mapped_column(String(12))
     staff_name: Mapped[str | None] = mapped_column(String(200))
     identifier_type: Mapped[str] = mapped_column(String(16))  # card_number | bhxh_code | cccd | qr | invalid
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("insured_persons.id"))
-    card_id: Mapped[str | None] = mapped_column(ForeignKey("cards.id"))
+    person_id: Mapped[int | None]
+    card_id: Mapped[str | None] = mapped_column(String(32))
     result_code: Mapped[str] = mapped_column(String(3))
     checked_at: Mapped[datetime]
 

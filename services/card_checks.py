@@ -1,9 +1,10 @@
 """The clinic card check (CONTRACT §5): one decision order for /clinic/card-checks and the gateway.
 
-Each check costs two statements on an autocommit connection: one SELECT of the card with its
-holder, its facility, the holder's other cards and the staff member's registered name (unique
-indexes only; a second SELECT for the staff member when no card is found), then the INSERT of the
-CardCheck row, committed before the answer is sent. The CardCheck row IS the audit record of the
+Each check costs two statements, each committed on its own (db/statements.py runs them straight
+on psycopg on PostgreSQL): one SELECT of the card with its holder, its facility, the holder's
+other cards and the staff member's registered name (unique indexes only; a second SELECT for the
+staff member when no card is found), then the INSERT of the CardCheck row, committed before the
+answer is sent. The CardCheck row IS the audit record of the
 look-up (who: client, facility, staff; whose: person, card; what: result; when): a separate
 audit_events row would double the writes on the hottest path and say nothing more. An
 acknowledged check is a stored check.
@@ -14,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 import clock
@@ -26,6 +27,9 @@ from services.card_verifier import VALID
 from services.cards import CardRow, status_on
 from services.identifiers import BHXH_RE, CCCD_RE, OBJECT_CODES, PROVINCES, check_cccd, normalize_identifier
 from services.names import initials, same_name
+
+if TYPE_CHECKING:  # the hot path's statement runner (db/statements.py); services stay free of Flask
+    from db.statements import Runner
 
 # Verbatim from the official Annex 03 §4 (reference/domain.md §3.4).
 MESSAGES = {
@@ -218,16 +222,16 @@ _BY = {
     "cccd": _cards_where(_PERSON_T.c.cccd == bindparam("value"), limit=1),
     "bhxh_code": _cards_where(_PERSON_T.c.bhxh_code == bindparam("value"), limit=1),
 }
-_CHECK_INSERT = insert(CardCheck.__table__)
+_CHECK_INSERT = insert(CardCheck.__table__).values({c.key: bindparam(c.key) for c in CardCheck.__table__.c})
 
 
-def _rows(conn: Connection, kind: str, value: str, staff: tuple[str, str]) -> tuple[list[CardRow], Any]:
+def _rows(conn: Runner, kind: str, value: str, staff: tuple[str, str]) -> tuple[list[CardRow], Any]:
     """The cards found for `kind`/`value` (newest valid_from first) with holder and facility name,
     and the staff member's registered name in the same statement: one round trip for the whole
     check when the card exists."""
     params = {"value": value, "client_id": staff[0], "staff_cccd": staff[1]}
     rows, staff_name = [], None
-    for r in conn.execute(_BY[kind], params):
+    for r in conn.rows(_BY[kind], params):
         card = SimpleNamespace(**dict(zip(_CARD_KEYS, r[:_N_CARD])))
         person = SimpleNamespace(**dict(zip(_PERSON_KEYS, r[_N_CARD:_N_CARD + _N_PERSON])))
         rows.append(CardRow(card, person, r[_N_CARD + _N_PERSON]))
@@ -237,7 +241,7 @@ def _rows(conn: Connection, kind: str, value: str, staff: tuple[str, str]) -> tu
     return rows, staff_name
 
 
-def _same_person_cards(conn: Connection, kind: str, value: str, staff) -> tuple[CardRow | None, CardRow | None, Any]:
+def _same_person_cards(conn: Runner, kind: str, value: str, staff) -> tuple[CardRow | None, CardRow | None, Any]:
     """(the card asked for, the holder's current card, staff name), from all the holder's cards."""
     rows, staff_name = _rows(conn, kind, value, staff)
     attr = "id" if kind == "qr" else kind
@@ -245,8 +249,8 @@ def _same_person_cards(conn: Connection, kind: str, value: str, staff) -> tuple[
     return target, (rows[0] if rows else None), staff_name
 
 
-def _staff_only(conn: Connection, staff: tuple[str, str]) -> Any:
-    return conn.execute(_STAFF_ONLY, {"client_id": staff[0], "staff_cccd": staff[1]}).scalar()
+def _staff_only(conn: Runner, staff: tuple[str, str]) -> Any:
+    return conn.rows(_STAFF_ONLY, {"client_id": staff[0], "staff_cccd": staff[1]})[0][0]
 
 
 def _identifier_type(identifier: str) -> str:
@@ -286,7 +290,7 @@ def _card_state_code(target: CardRow, current: CardRow | None, today: date) -> t
     return "000", None
 
 
-def check(conn: Connection, *, client_id: str, facility_code: str, inp: CheckInput, keys_dir: str) -> CheckOutcome:
+def check(conn: Runner, *, client_id: str, facility_code: str, inp: CheckInput, keys_dir: str) -> CheckOutcome:
     """Decide, store the CardCheck and commit; the caller answers only after this returns."""
     code, row, renewed, id_type = _decide(conn, client_id, inp, keys_dir)
     values = dict(
@@ -296,14 +300,11 @@ def check(conn: Connection, *, client_id: str, facility_code: str, inp: CheckInp
         identifier_type=id_type, person_id=row.person.id if row else None,
         card_id=row.card.id if row else None, result_code=code, checked_at=clock.now(),
     )
-    # A Core INSERT: the ORM unit of work would cost more than the statement on this hot path.
-    conn.execute(_CHECK_INSERT, values)
-    if conn.in_transaction():  # an autocommit connection has already committed the row
-        conn.commit()
+    conn.execute(_CHECK_INSERT, values)  # committed when it returns (services/statements.py)
     return CheckOutcome(SimpleNamespace(**values), code, row, renewed)
 
 
-def _decide(conn: Connection, client_id: str, inp: CheckInput, keys_dir: str):
+def _decide(conn: Runner, client_id: str, inp: CheckInput, keys_dir: str):
     """(code, card row or None, renewed row or None, identifier type)."""
     if inp.qr is not None:
         id_type = "qr"

@@ -106,7 +106,7 @@ def app(app_config):
     application = create_app(app_config)
     application.test_client_class = IsolatedClient
     yield application
-    application.extensions["db"].engine.dispose()
+    application.extensions["db"].dispose()
     _clean(app_config["DATABASE_URL"])
 
 

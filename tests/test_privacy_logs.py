@@ -94,7 +94,7 @@ def app(app_config, captured):
     assert any(isinstance(f, MaskingFilter) for f in captured[1].filters)
     assert logging.getLogger().getEffectiveLevel() == logging.DEBUG
     yield application
-    application.extensions["db"].engine.dispose()
+    application.extensions["db"].dispose()
     _clean(app_config["DATABASE_URL"])
 
 
@@ -312,7 +312,7 @@ def test_gunicorn_access_lines_are_masked(app_config, captured):
         assert "POST /api/v1/officer/cards/" in line
         assert "DN4010123456789" not in line and "0912345678" not in line
     finally:
-        app.extensions["db"].engine.dispose()
+        app.extensions["db"].dispose()
         for handler in list(access.handlers):
             access.removeHandler(handler)
         for handler in list(logging.getLogger("gunicorn.error").handlers):

@@ -41,6 +41,6 @@ def create_card_check():
     result_code 205, as the national gateway does."""
     actor = current_actor()
     inp = card_checks.parse_clinic_body(request.get_json(silent=True))
-    outcome = card_checks.check(db.autocommit_connection(), client_id=actor.subject, facility_code=actor.facility_code,
+    outcome = card_checks.check(db.hot_path_runner(), client_id=actor.subject, facility_code=actor.facility_code,
                                 inp=inp, keys_dir=current_app.config["CARD_KEYS_DIR"])
     return jsonify(answer(outcome))

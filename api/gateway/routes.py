@@ -125,7 +125,7 @@ def check_card():
         body = request.form.to_dict()
     actor = current_actor()
     inp = card_checks.parse_gateway_body(body)
-    outcome = card_checks.check(db.autocommit_connection(), client_id=actor.subject, facility_code=actor.facility_code,
+    outcome = card_checks.check(db.hot_path_runner(), client_id=actor.subject, facility_code=actor.facility_code,
                                 inp=inp, keys_dir=current_app.config["CARD_KEYS_DIR"])
     return jsonify(answer(outcome))
 

@@ -275,7 +275,7 @@ def test_claims_cache_does_not_cross_apps_with_different_keys(app, client, citiz
     try:
         assert_problem(other.test_client().get(ME, headers=bearer(token)), 401, "unauthorized")
     finally:
-        other.extensions["db"].engine.dispose()
+        other.extensions["db"].dispose()
 
 
 class _FrozenDatetime:

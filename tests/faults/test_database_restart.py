@@ -48,7 +48,7 @@ def fault_app(cluster, app_config):
     passwords.configure(fast=True)
     application = create_app({**app_config, "DATABASE_URL": cluster.url})
     yield application
-    application.extensions["db"].engine.dispose()
+    application.extensions["db"].dispose()
 
 
 def _arrange(app, session):

@@ -30,7 +30,7 @@ def app_without_redis(app_config):
     passwords.configure(fast=True)
     application = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0"})
     yield application
-    application.extensions["db"].engine.dispose()
+    application.extensions["db"].dispose()
     from tests.conftest import _clean
 
     _clean(app_config["DATABASE_URL"])
@@ -46,7 +46,7 @@ def app_without_registry(app_config):
                               "REGISTRY_URL": f"http://127.0.0.1:{_closed_port()}/verify",
                               "REGISTRY_TIMEOUT": 0.5})
     yield application
-    application.extensions["db"].engine.dispose()
+    application.extensions["db"].dispose()
     from tests.conftest import _clean
 
     _clean(app_config["DATABASE_URL"])

@@ -235,7 +235,7 @@ def test_contribution_follows_the_settings(app_config, session, now):
     register(session, body)
     res = enroll(client, headers, body).get_json()["results"][0]
     assert res["contribution"] == {"employer": 4_000_000, "employee": 2_000_000, "total": 6_000_000}
-    app.extensions["db"].engine.dispose()
+    app.extensions["db"].dispose()
 
 
 def test_reenrollment_in_the_same_province_reactivates_the_card(client, session, employer, now):

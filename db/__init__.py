@@ -1,11 +1,14 @@
 """Engine and the request-scoped session. Services take a Session argument; only HTTP/CLI code calls `session()`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from db.statements import CoreRunner, PsycopgRunner, Runner
 
 
 @dataclass
@@ -15,6 +18,39 @@ class Database:
     # Every statement commits on its own: no BEGIN/COMMIT round trips. For hot paths whose only
     # write is one INSERT (the clinic card check); durable when the statement returns.
     autocommit_engine: Engine
+    # PostgreSQL only: one long-lived autocommit psycopg connection per worker thread for the hot
+    # path (no pool checkout/check-in per request; its prepared statements survive between requests).
+    _hot: threading.local = field(default_factory=threading.local)
+    _hot_all: list = field(default_factory=list)
+    _hot_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hot_cursor(self):
+        """This thread's cursor on its own autocommit psycopg connection, opened on first use with
+        the engine's connection arguments."""
+        cursor = getattr(self._hot, "cursor", None)
+        if cursor is None or cursor.connection.closed:
+            import psycopg
+
+            cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+            conn = psycopg.connect(*cargs, **cparams, autocommit=True)
+            cursor = self._hot.cursor = conn.cursor()
+            with self._hot_lock:
+                self._hot_all[:] = [c for c in self._hot_all if not c.closed] + [conn]
+        return cursor
+
+    def drop_broken_hot_connection(self) -> None:
+        """After a lost connection (PostgreSQL restarted): the next request connects afresh."""
+        cursor = getattr(self._hot, "cursor", None)
+        if cursor is not None and (cursor.connection.broken or cursor.connection.closed):
+            cursor.connection.close()
+            self._hot.cursor = None
+
+    def dispose(self) -> None:
+        with self._hot_lock:
+            for conn in self._hot_all:
+                conn.close()
+            self._hot_all.clear()
+        self.engine.dispose()
 
 
 def normalize_url(url: str) -> str:
@@ -70,10 +106,20 @@ def session() -> Session:
 
 def autocommit_connection() -> Connection:
     """A Core connection of this request whose statements each commit on their own (see
-    Database.autocommit_engine); no ORM session machinery on the hot path."""
+    Database.autocommit_engine); no ORM session machinery."""
     if "db_autocommit" not in g:
         g.db_autocommit = get().autocommit_engine.connect()
     return g.db_autocommit
+
+
+def hot_path_runner() -> Runner:
+    """Where the clinic card check runs its statements (services/statements.py): this thread's
+    psycopg connection on PostgreSQL, this request's autocommit Core connection elsewhere."""
+    database = get()
+    if database.engine.dialect.name == "postgresql":
+        g.db_hot_used = True
+        return PsycopgRunner(database.hot_cursor())
+    return CoreRunner(autocommit_connection())
 
 
 def _close_session(_exc: BaseException | None) -> None:
@@ -81,3 +127,5 @@ def _close_session(_exc: BaseException | None) -> None:
         resource = g.pop(name, None)
         if resource is not None:
             resource.close()
+    if g.pop("db_hot_used", False):
+        get().drop_broken_hot_connection()
