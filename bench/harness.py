@@ -243,8 +243,10 @@ class SmsSink:
 class Gunicorn:
     """The API as production runs it: gunicorn, APP_ENV=production, on a free loopback port."""
 
-    def __init__(self, env: dict, opts: Options, logdir: Path) -> None:
+    def __init__(self, env: dict, opts: Options, logdir: Path, app_spec: str = "app:create_app()",
+                 name: str = "api") -> None:
         self.env, self.opts, self.logdir = env, opts, logdir
+        self.app_spec, self.name = app_spec, name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -253,14 +255,14 @@ class Gunicorn:
         cmd = [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
                "--workers", str(self.opts.gunicorn_workers),
                "--worker-class", self.opts.worker_class, "--bind", f"127.0.0.1:{self.port}",
-               "--access-logfile", str(self.logdir / "access.log"),
-               "--error-logfile", str(self.logdir / "gunicorn.log"), "--timeout", "60"]
+               "--access-logfile", str(self.logdir / f"{self.name}-access.log"),
+               "--error-logfile", str(self.logdir / f"{self.name}-gunicorn.log"), "--timeout", "60"]
         if self.opts.worker_class == "gthread":
             cmd += ["--threads", str(self.opts.worker_threads)]
-        return [*cmd, "app:create_app()"]
+        return [*cmd, self.app_spec]
 
     def __enter__(self) -> "Gunicorn":
-        out = open(self.logdir / "server.out", "ab")
+        out = open(self.logdir / f"{self.name}-server.out", "ab")
         self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=out, stderr=out,
                                      start_new_session=True)
         out.close()
@@ -305,7 +307,7 @@ class Gunicorn:
         return sorted(pids)
 
     def log_tail(self, chars: int = 3000) -> str:
-        text = "".join(_read(str(self.logdir / name)) for name in ("server.out", "gunicorn.log"))
+        text = "".join(_read(str(self.logdir / f"{self.name}-{part}")) for part in ("server.out", "gunicorn.log"))
         return text[-chars:]
 
 
@@ -601,6 +603,8 @@ def run(opts: Options) -> int:
                 for sc in scenarios.SCENARIOS:
                     if label in sc.passes and (not opts.only or sc.name in opts.only):
                         results.append(run_scenario(ctx, sc, started))
+                if label == "small" and (not opts.only or "breakdown" in opts.only):
+                    results += breakdown(ctx, scenarios.BREAKDOWN, started)
             if not opts.only or "plans" in opts.only:
                 plans = explain(ctx, scenarios)
             if any(r.status == "failed" for r in results):
@@ -617,6 +621,20 @@ def run(opts: Options) -> int:
                                          encoding="utf-8")
     log(f"written {stem.relative_to(ROOT)}.md and .json ({wall:.0f} s)")
     return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def breakdown(ctx: Context, probes, started: float) -> list[Result]:
+    """The cost breakdown on a second server (bench/probes.py: the real app plus probe routes); the
+    main server idles meanwhile."""
+    main = ctx.server
+    try:
+        with Gunicorn(ctx.env, ctx.opts, ctx.tmp, "bench.probes:create_app()", "probes") as ctx.server:
+            return [run_scenario(ctx, sc, started) for sc in probes]
+    except Exception as exc:  # the main figures stand without the breakdown
+        traceback.print_exc(file=sys.stderr)
+        return [Result("breakdown", "cost breakdown", ctx.people, "failed", note=f"{type(exc).__name__}: {exc}"[:300])]
+    finally:
+        ctx.server = main
 
 
 def explain(ctx: Context, scenarios) -> list[dict]:
@@ -722,6 +740,23 @@ def build_report(results, opts, machine, commit, when, wall, seeds, plans=()) ->
             c = r.detail["cpu_us_per_request"]
             lines.append(f"| {r.title} | {r.people:,} | {c.get('app', '—')} | {c.get('postgres', '—')} | "
                          f"{c.get('wrk', '—')} | {c.get('machine', '—')} |")
+    steps = {r.scenario: r for r in results if r.scenario.startswith("probe_") and r.status == "ok"}
+    if "probe_healthz" in steps:
+        base = steps["probe_healthz"]
+        lines += ["", "Where a card check's cost goes (bench/probes.py on a second server, same requests): CPU time of the "
+                  "whole machine per request, and what each step adds to the previous one:", "",
+                  "| step | req/s | % of /healthz | machine µs/request | added µs |", "|---|---:|---:|---:|---:|"]
+        against = {"probe_healthz": None, "probe_echo": "probe_healthz", "probe_select": "probe_echo",
+                   "probe_insert": "probe_echo", "probe_select_insert": "probe_echo", "probe_check": "probe_select_insert"}
+        machine_us = {k: r.detail.get("cpu_us_per_request", {}).get("machine") for k, r in steps.items()}
+        for name, ref in against.items():
+            if name not in steps:
+                continue
+            r, us, ref_us = steps[name], machine_us[name], machine_us.get(ref)
+            added = f"{us - ref_us:+,} (vs {steps[ref].title.removeprefix('breakdown: ')})" \
+                if us is not None and ref_us is not None else ""
+            lines.append(f"| {r.title} | {r.throughput:,.0f} | {r.throughput / base.throughput:.0%} | "
+                         f"{'—' if us is None else f'{us:,}'} | {added} |")
     lines += ["", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {t['target']} | {t['measured']} | **{t['verdict']}** |" for t in targets]
     lines += ["", "Seeding:", "", *[f"    {line}" for s in seeds for line in s.splitlines()], "",

@@ -391,3 +391,25 @@ SCENARIOS = [
     Scenario("enrollment_10k", "enrollment batch, 10,000 rows", "http", ("large",), "POST",
              f"{API}/employer/enrollments", unit="rows/s", run=enrollment_batch),
 ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Where a check's cost goes (bench/probes.py, on a second server; same requests as the real check)
+
+
+def _probe(name: str) -> Callable[[Context], list[dict]]:
+    return lambda ctx: [{**e, "path": f"/bench/probe/{name}"} for e in card_checks("card_number")(ctx)]
+
+
+BREAKDOWN = [
+    Scenario("probe_healthz", "breakdown: GET /healthz", "wrk", path="/healthz", entries=health("/healthz")),
+    Scenario("probe_echo", "breakdown: token + JSON in and out, no database", "wrk", method="POST",
+             entries=_probe("echo")),
+    Scenario("probe_select", "breakdown: + the check's SELECT", "wrk", method="POST", entries=_probe("select")),
+    Scenario("probe_insert", "breakdown: + the check's INSERT (durable), no SELECT", "wrk", method="POST",
+             entries=_probe("insert")),
+    Scenario("probe_select_insert", "breakdown: SELECT + INSERT, no decision", "wrk", method="POST",
+             entries=_probe("select-insert")),
+    Scenario("probe_check", "breakdown: the real card check", "wrk", method="POST", path=CHECK_PATH,
+             entries=card_checks("card_number")),
+]
