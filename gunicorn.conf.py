@@ -16,3 +16,20 @@ keepalive = 5
 timeout = 60
 graceful_timeout = 20
 accesslog = "-"
+
+# glibc raises its mmap threshold each time a large mmapped block is freed, so from the second
+# login on, Argon2id's 19 MiB working memory (and a 10,000-row batch's buffers) comes from the heap
+# and stays resident after it is freed: measured, +19 MiB per thread arena after five logins. A
+# fixed threshold sends every block over 128 KiB to mmap and gives it back when freed.
+M_MMAP_THRESHOLD = -3
+
+
+def post_fork(server, worker):
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
