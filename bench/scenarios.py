@@ -51,6 +51,7 @@ class Scenario:
     unit: str = "req/s"
     entries: Callable[[Context], list[dict]] | None = None
     run: Callable[[Context], dict] | None = None
+    light: bool = False  # also measured at 2 connections: latency without queueing (harness.LIGHT_*)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -379,11 +380,11 @@ SCENARIOS = [
     Scenario("healthz", "GET /healthz (ceiling)", "wrk", entries=health("/healthz"), path="/healthz"),
     Scenario("readyz", "GET /readyz (one SELECT 1)", "wrk", entries=health("/readyz"), path="/readyz"),
     Scenario("check_card_number", "card check by card number", "wrk", ("small", "large"), "POST", CHECK_PATH,
-             entries=card_checks("card_number")),
+             entries=card_checks("card_number"), light=True),
     Scenario("check_cccd", "card check by CCCD", "wrk", ("small", "large"), "POST", CHECK_PATH,
-             entries=card_checks("cccd")),
+             entries=card_checks("cccd"), light=True),
     Scenario("check_qr", "card check by QR", "wrk", ("small", "large"), "POST", CHECK_PATH,
-             entries=card_checks("qr")),
+             entries=card_checks("qr"), light=True),
     Scenario("me_card", "GET /me/card (signs a QR)", "wrk", path=f"{API}/me/card", entries=me_card),
     Scenario("login_otp", "login + OTP (2 requests, Argon2id)", "http", path=f"{API}/auth/login",
              method="POST", unit="flows/s", run=login_flow),
