@@ -479,7 +479,7 @@ def write_lua_data(path: Path, entries: list[dict]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-LIGHT_CONNECTIONS, LIGHT_SECONDS = 2, 5
+LIGHT_CONNECTIONS, LIGHT_SECONDS = 1, 5  # one connection: two could share one worker and queue
 
 
 def run_wrk(ctx: Context, name: str, method: str, entries: list[dict], seconds: int,

@@ -51,7 +51,7 @@ class Scenario:
     unit: str = "req/s"
     entries: Callable[[Context], list[dict]] | None = None
     run: Callable[[Context], dict] | None = None
-    light: bool = False  # also measured at 2 connections: latency without queueing (harness.LIGHT_*)
+    light: bool = False  # also measured at 1 connection: latency without queueing (harness.LIGHT_*)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 import clock
-from models import Card, CardCheck, ClinicStaff, Facility, InsuredPerson, new_id
+from api.errors import ApiError
+from models import ApiClient, Card, CardCheck, ClinicStaff, Facility, InsuredPerson, new_id
 from services import card_signing
 from services.card_verifier import VALID
 from services.cards import CardRow, status_on
@@ -179,8 +180,8 @@ def parse_gateway_body(body: Any) -> CheckInput:
 # ---- look-ups --------------------------------------------------------------------------------
 # Core statements on a Core connection, rows turned into plain attribute objects: the ORM's
 # identity map and unit of work cost more than the statements themselves on this path.
-_CARD_T, _PERSON_T, _FACILITY_T, _STAFF_T = (Card.__table__, InsuredPerson.__table__, Facility.__table__,
-                                             ClinicStaff.__table__)
+_CARD_T, _PERSON_T, _FACILITY_T, _STAFF_T, _CLIENT_T = (
+    Card.__table__, InsuredPerson.__table__, Facility.__table__, ClinicStaff.__table__, ApiClient.__table__)
 # Only what a decision and a card view read: every column costs a description object per row.
 _CARD_COLS = [_CARD_T.c[n] for n in (
     "id", "card_number", "person_id", "object_code", "benefit_level", "province_code", "area_code",
@@ -196,12 +197,16 @@ _PERSON_KEYS = [c.key for c in _PERSON_COLS]
 _STAFF_NAME = (select(_STAFF_T.c.full_name)
                .where(_STAFF_T.c.client_id == bindparam("client_id"), _STAFF_T.c.cccd == bindparam("staff_cccd"))
                .scalar_subquery())
-_STAFF_ONLY = select(_STAFF_NAME)
+# The clinic client's `active` flag rides along: a deactivated clinic's tokens stop working at
+# once (401), not when they expire, at no extra round trip.
+_CLIENT_ACTIVE = (select(_CLIENT_T.c.active).where(_CLIENT_T.c.client_id == bindparam("client_id"))
+                  .scalar_subquery())
+_STAFF_ONLY = select(_STAFF_NAME, _CLIENT_ACTIVE)
 
 
 def _cards_where(where, limit: int | None = None):
     stmt = (
-        select(*_CARD_COLS, *_PERSON_COLS, _FACILITY_T.c.name, _STAFF_NAME)
+        select(*_CARD_COLS, *_PERSON_COLS, _FACILITY_T.c.name, _STAFF_NAME, _CLIENT_ACTIVE)
         .select_from(_CARD_T.join(_PERSON_T, _PERSON_T.c.id == _CARD_T.c.person_id)
                      .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))
         .where(where)
@@ -225,32 +230,44 @@ _BY = {
 _CHECK_INSERT = insert(CardCheck.__table__).values({c.key: bindparam(c.key) for c in CardCheck.__table__.c})
 
 
-def _rows(conn: Runner, kind: str, value: str, staff: tuple[str, str]) -> tuple[list[CardRow], Any]:
+def _rows(conn: Runner, kind: str, value: str, staff: tuple[str, str]) -> tuple[list[CardRow], tuple]:
     """The cards found for `kind`/`value` (newest valid_from first) with holder and facility name,
-    and the staff member's registered name in the same statement: one round trip for the whole
-    check when the card exists."""
+    and (the staff member's registered name, whether the client is active) from the same
+    statement: one round trip for the whole check when the card exists."""
     params = {"value": value, "client_id": staff[0], "staff_cccd": staff[1]}
-    rows, staff_name = [], None
+    rows, desk = [], None
     for r in conn.rows(_BY[kind], params):
         card = SimpleNamespace(**dict(zip(_CARD_KEYS, r[:_N_CARD])))
         person = SimpleNamespace(**dict(zip(_PERSON_KEYS, r[_N_CARD:_N_CARD + _N_PERSON])))
         rows.append(CardRow(card, person, r[_N_CARD + _N_PERSON]))
-        staff_name = r[-1]
+        desk = r[-2:]
     if not rows:
-        staff_name = _staff_only(conn, staff)
-    return rows, staff_name
+        desk = _staff_only(conn, staff)
+    return rows, desk
 
 
 def _same_person_cards(conn: Runner, kind: str, value: str, staff) -> tuple[CardRow | None, CardRow | None, Any]:
-    """(the card asked for, the holder's current card, staff name), from all the holder's cards."""
-    rows, staff_name = _rows(conn, kind, value, staff)
+    """(the card asked for, the holder's current card, (staff name, client active)), from all the
+    holder's cards."""
+    rows, desk = _rows(conn, kind, value, staff)
     attr = "id" if kind == "qr" else kind
     target = next((r for r in rows if getattr(r.card, attr) == value), None)
-    return target, (rows[0] if rows else None), staff_name
+    return target, (rows[0] if rows else None), desk
 
 
-def _staff_only(conn: Runner, staff: tuple[str, str]) -> Any:
-    return conn.rows(_STAFF_ONLY, {"client_id": staff[0], "staff_cccd": staff[1]})[0][0]
+def _staff_only(conn: Runner, staff: tuple[str, str | None]) -> tuple[str | None, bool | None]:
+    """(the staff member's registered name, whether the clinic client is active)."""
+    return tuple(conn.rows(_STAFF_ONLY, {"client_id": staff[0], "staff_cccd": staff[1]})[0])
+
+
+def _require_active(desk: tuple[str | None, bool | None]) -> str | None:
+    """The staff member's name, once the clinic client is known to be active (nothing is stored
+    for a deactivated client's request)."""
+    staff_name, active = desk
+    if not active:
+        raise ApiError(401, "unauthorized", "This clinic client is not active.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return staff_name
 
 
 def _identifier_type(identifier: str) -> str:
@@ -313,10 +330,11 @@ def _decide(conn: Runner, client_id: str, inp: CheckInput, keys_dir: str):
         id_type = _identifier_type(inp.identifier)
     else:
         id_type = "invalid"
+    staff = (client_id, inp.staff_cccd)
     if inp.invalid:
+        _require_active(_staff_only(conn, staff))
         return "205", None, None, id_type
 
-    staff = (client_id, inp.staff_cccd)
     full_name, dob = inp.full_name, inp.date_of_birth
     target = current = shape = None
     if inp.qr is not None:
@@ -325,18 +343,19 @@ def _decide(conn: Runner, client_id: str, inp: CheckInput, keys_dir: str):
         dob = parse_iso_date(claims.get("dob"))
         if verdict.status == VALID and isinstance(claims.get("cid"), str) and dob is not None:
             full_name = str(claims.get("n", ""))
-            target, current, staff_name = _same_person_cards(conn, "qr", claims["cid"], staff)
+            target, current, desk = _same_person_cards(conn, "qr", claims["cid"], staff)
         else:
-            staff_name, shape = _staff_only(conn, staff), "051"
+            desk, shape = _staff_only(conn, staff), "051"
     elif id_type in ("cccd", "bhxh_code"):
-        rows, staff_name = _rows(conn, id_type, inp.identifier, staff)
+        rows, desk = _rows(conn, id_type, inp.identifier, staff)
         target = current = rows[0] if rows else None
     else:
         shape = _shape_code(inp.identifier)
         if shape:
-            staff_name = _staff_only(conn, staff)
+            desk = _staff_only(conn, staff)
         else:
-            target, current, staff_name = _same_person_cards(conn, "card_number", inp.identifier, staff)
+            target, current, desk = _same_person_cards(conn, "card_number", inp.identifier, staff)
+    staff_name = _require_active(desk)
 
     # The contract's order: the staff member first, then the identifier's shape, then the card.
     if staff_name is None:

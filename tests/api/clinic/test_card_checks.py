@@ -226,3 +226,22 @@ def test_only_clinics(app, client, session, who, at_now):
     else:
         assert_problem(resp, 403, "forbidden")
     assert_problem(client.post(URL, json={}, headers={"Authorization": "Bearer nope"}), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("body", [base_request("DN4010123456789"), {"qr": "not-a-qr", "staff_cccd": STAFF[0],
+                                                                    "staff_name": STAFF[1]}, {"nonsense": 1}],
+                         ids=["found", "bad_qr", "ill_formed"])
+def test_deactivated_clinic_client_is_refused_at_once(app, client, session, at_now, body):
+    """A clinic client switched off by an operator: its still-unexpired token is refused (401) on
+    both check endpoints and nothing is stored."""
+    from models import ApiClient
+
+    cl, headers = f.clinic(app, session, staff=STAFF)
+    f.card(session, f.person(session))
+    session.get(ApiClient, cl.client_id).active = False
+    session.commit()
+    assert_problem(client.post(URL, json=body, headers=headers), 401, "unauthorized")
+    gateway = {"maThe": "DN4010123456789", "hoTen": "x", "ngaySinh": "01/01/1990", "hoTenCb": STAFF[1],
+               "cccdCb": STAFF[0]}
+    assert_problem(client.post("/api/egw/KQNhanLichSuKCB2024", json=gateway, headers=headers), 401, "unauthorized")
+    assert session.scalar(select(func.count()).select_from(CardCheck)) == 0
