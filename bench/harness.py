@@ -698,7 +698,7 @@ def evaluate(results: list[Result], opts: Options) -> list[dict]:
         elif small and large and small.detail.get("light") and large.detail.get("light"):
             a, b = large.detail["light"]["p50_ms"], small.detail["light"]["p50_ms"]
             ratio = a / b
-            add(label, f"at {LIGHT_CONNECTIONS} connections {a:.2f} ms vs {b:.2f} ms = {ratio:.2f} x "
+            add(label, f"at {LIGHT_CONNECTIONS} connection{'s' if LIGHT_CONNECTIONS != 1 else ''} {a:.2f} ms vs {b:.2f} ms = {ratio:.2f} x "
                        f"(at {opts.connections}, queueing included: {large.p50_ms:.1f} vs {small.p50_ms:.1f} ms)",
                 ratio <= 1.25)
         else:
@@ -755,7 +755,8 @@ def build_report(results, opts, machine, commit, when, wall, seeds, plans=()) ->
                          f"{c.get('wrk', '—')} | {c.get('machine', '—')} |")
     light_rows = [r for r in results if r.detail.get("light")]
     if light_rows:
-        lines += ["", f"Card checks at {LIGHT_CONNECTIONS} connections ({LIGHT_SECONDS} s, no queueing: the time of a "
+        plural = "s" if LIGHT_CONNECTIONS != 1 else ""
+        lines += ["", f"Card checks at {LIGHT_CONNECTIONS} connection{plural} ({LIGHT_SECONDS} s, no queueing: the time of a "
                   "check itself, for the data-size target):", "",
                   "| scenario | people | req/s | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|"]
         for r in light_rows:

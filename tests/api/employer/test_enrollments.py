@@ -343,3 +343,17 @@ def test_stored_answer_is_visible_to_its_unit_only(client, session, employer, ot
     assert_problem(client.get(f"{ENROLL}/{'x' * 40}", headers=headers), 404, "not_found")
     assert_problem(client.get(f"/api/v1/employer/terminations/{answer['batch_id']}", headers=headers), 404, "not_found")
     assert_problem(client.get(f"{ENROLL}/{answer['batch_id']}"), 401, "unauthorized")
+
+
+def test_deactivated_employer_client_is_refused_at_once(client, session, employer):
+    """An employer client switched off by an operator: its unexpired token gets 401 and nothing
+    is written."""
+    from models import ApiClient
+
+    cl, headers = employer
+    body = rows(1)
+    register(session, body)
+    session.get(ApiClient, cl.client_id).active = False
+    session.commit()
+    assert_problem(enroll(client, headers, body), 401, "unauthorized")
+    assert count(session, Batch) == 0 and count(session, Employment) == 0
