@@ -322,19 +322,23 @@ BIG_TABLES = ("cards", "insured_persons", "registry_records", "card_checks")
 
 
 def query_plans(ctx: Context) -> list[dict]:
-    """Runs one card check of each kind in this process, captures its SELECTs, and EXPLAIN ANALYZEs
-    them on the scratch database: [{"check", "sql", "plan", "seq_scan_on_big_table"}]."""
-    from sqlalchemy import event
+    """Runs one card check of each kind in this process, captures the SELECTs its hot-path runner
+    sends to PostgreSQL (db/statements.py), and EXPLAIN ANALYZEs them on the scratch database:
+    [{"check", "sql", "plan", "seq_scan_on_big_table"}]."""
+    import psycopg
+
+    from db import statements
 
     app = ctx.app()
-    engine = app.extensions["db"].engine
     token = client_token(ctx, "clinic")
-    captured: list[tuple[str, str, object]] = []
+    captured: list[tuple[str, str, dict]] = []
     current = {"check": ""}
+    original = statements.PsycopgRunner.rows
 
-    def capture(_conn, _cursor, statement, parameters, _context, executemany):
-        if not executemany and statement.lstrip().upper().startswith("SELECT"):
-            captured.append((current["check"], statement, parameters))
+    def capture(self, stmt, params):
+        sql, bound = statements._pg_sql(stmt, params)
+        captured.append((current["check"], sql, bound))
+        return original(self, stmt, params)
 
     p = people(ctx)[len(people(ctx)) // 2]
     staff = {"staff_cccd": STAFF[0], "staff_name": STAFF[1]}
@@ -342,21 +346,21 @@ def query_plans(ctx: Context) -> list[dict]:
                    "date_of_birth": p["date_of_birth"].isoformat(), **staff} for by in ("card_number", "cccd")}
     if ctx.cache.get(f"qr:{ctx.people}"):
         bodies["qr"] = {"qr": ctx.cache[f"qr:{ctx.people}"][0], **staff}
-    event.listen(engine, "before_cursor_execute", capture)
+    statements.PsycopgRunner.rows = capture
     try:
         client = app.test_client()
         for by, body in bodies.items():
             current["check"] = by
             client.post(CHECK_PATH, json=body, headers={"Authorization": f"Bearer {token}"})
     finally:
-        event.remove(engine, "before_cursor_execute", capture)
+        statements.PsycopgRunner.rows = original
     plans, seen = [], set()
-    with app.app_context(), engine.connect() as conn:
+    with psycopg.connect(ctx.db_url) as conn:
         for check, statement, params in captured:
             if statement in seen:
                 continue
             seen.add(statement)
-            rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, params).all()
+            rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, params).fetchall()
             plan = "\n".join(r[0] for r in rows)
             big_scan = any(f"Seq Scan on {t}" in plan for t in BIG_TABLES)
             plans.append({"check": check, "sql": " ".join(statement.split()), "plan": plan,
