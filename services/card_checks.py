@@ -317,7 +317,7 @@ def check(conn: Runner, *, client_id: str, facility_code: str, inp: CheckInput, 
         identifier_type=id_type, person_id=row.person.id if row else None,
         card_id=row.card.id if row else None, result_code=code, checked_at=clock.now(),
     )
-    conn.execute(_CHECK_INSERT, values)  # committed when it returns (services/statements.py)
+    conn.execute(_CHECK_INSERT, values)  # committed when it returns (db/statements.py)
     return CheckOutcome(SimpleNamespace(**values), code, row, renewed)
 
 
