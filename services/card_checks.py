@@ -2,10 +2,10 @@
 
 Each check costs two statements, each committed on its own (db/statements.py runs them straight
 on psycopg on PostgreSQL): one SELECT of the card with its holder, its facility, the holder's
-other cards and the staff member's registered name (unique indexes only; a second SELECT for the
-staff member when no card is found), then the INSERT of the CardCheck row, committed before the
-answer is sent. The CardCheck row IS the audit record of the
-look-up (who: client, facility, staff; whose: person, card; what: result; when): a separate
+other cards, the staff member's registered name and the clinic client's `active` flag (unique
+indexes only; a second SELECT for the staff member when no card is found), then the INSERT of
+the CardCheck row, committed before the answer is sent. The CardCheck row IS the audit record of
+the look-up (who: client, facility, staff; whose: person, card; what: result; when): a separate
 audit_events row would double the writes on the hottest path and say nothing more. An
 acknowledged check is a stored check.
 """
@@ -178,8 +178,9 @@ def parse_gateway_body(body: Any) -> CheckInput:
 
 
 # ---- look-ups --------------------------------------------------------------------------------
-# Core statements on a Core connection, rows turned into plain attribute objects: the ORM's
-# identity map and unit of work cost more than the statements themselves on this path.
+# Core statements, run by the hot path's runner (db/statements.py), rows turned into plain
+# attribute objects: the ORM's identity map and unit of work cost more than the statements
+# themselves on this path.
 _CARD_T, _PERSON_T, _FACILITY_T, _STAFF_T, _CLIENT_T = (
     Card.__table__, InsuredPerson.__table__, Facility.__table__, ClinicStaff.__table__, ApiClient.__table__)
 # Only what a decision and a card view read: every column costs a description object per row.
