@@ -10,11 +10,13 @@ from datetime import timedelta
 
 from flask import Flask
 from flask_jwt_extended import JWTManager, create_access_token
+from sqlalchemy import bindparam, select
 
 import clock
 import db
 
 from api.errors import problem
+from models import LoginSession
 
 ACCESS_TTL = timedelta(minutes=15)
 jwt = JWTManager()
@@ -51,15 +53,20 @@ def _revoked(_header: dict, payload: dict) -> bool:
     return is_revoked(payload)
 
 
+_SESSION_STATE = select(LoginSession.revoked_at, LoginSession.expires_at).where(LoginSession.id == bindparam("sid"))
+
+
 def is_revoked(payload: dict) -> bool:
-    """An account token dies with its login session (logout, password reset, refresh reuse)."""
+    """An account token dies with its login session (logout, password reset, refresh reuse).
+    Read on every citizen and officer request: one prepared statement outside any transaction."""
     sid = payload.get("sid")
     if sid is None:
         return False
-    from models import LoginSession
-
-    sess = db.session().get(LoginSession, sid)
-    return sess is None or sess.revoked_at is not None or sess.expires_at <= clock.now()
+    found = db.hot_path_runner().rows(_SESSION_STATE, {"sid": sid})
+    if not found:
+        return True
+    revoked_at, expires_at = found[0]
+    return revoked_at is not None or expires_at <= clock.now()
 
 
 def _unauthorized(code: str, detail: str):

@@ -25,7 +25,7 @@ from api.errors import ApiError
 from models import ApiClient, Card, CardCheck, ClinicStaff, Facility, InsuredPerson, new_id
 from services import card_signing
 from services.card_verifier import VALID
-from services.cards import CardRow, status_on
+from services.cards import CARD_COLS, PERSON_COLS, CardRow, card_row, status_on
 from services.identifiers import BHXH_RE, CCCD_RE, OBJECT_CODES, PROVINCES, check_cccd, normalize_identifier
 from services.names import initials, same_name
 
@@ -183,14 +183,6 @@ def parse_gateway_body(body: Any) -> CheckInput:
 # themselves on this path.
 _CARD_T, _PERSON_T, _FACILITY_T, _STAFF_T, _CLIENT_T = (
     Card.__table__, InsuredPerson.__table__, Facility.__table__, ClinicStaff.__table__, ApiClient.__table__)
-# Only what a decision and a card view read: every column costs a description object per row.
-_CARD_COLS = [_CARD_T.c[n] for n in (
-    "id", "card_number", "person_id", "object_code", "benefit_level", "province_code", "area_code",
-    "facility_code", "valid_from", "valid_to", "five_year_date", "issuing_agency", "status", "status_reason")]
-_PERSON_COLS = [_PERSON_T.c[n] for n in ("id", "bhxh_code", "full_name", "date_of_birth", "gender", "address")]
-_N_CARD, _N_PERSON = len(_CARD_COLS), len(_PERSON_COLS)
-_CARD_KEYS = [c.key for c in _CARD_COLS]
-_PERSON_KEYS = [c.key for c in _PERSON_COLS]
 
 
 # Built once: a statement object keeps its compiled form and cache key, so a check pays neither
@@ -207,7 +199,7 @@ _STAFF_ONLY = select(_STAFF_NAME, _CLIENT_ACTIVE)
 
 def _cards_where(where, limit: int | None = None):
     stmt = (
-        select(*_CARD_COLS, *_PERSON_COLS, _FACILITY_T.c.name, _STAFF_NAME, _CLIENT_ACTIVE)
+        select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, _STAFF_NAME, _CLIENT_ACTIVE)
         .select_from(_CARD_T.join(_PERSON_T, _PERSON_T.c.id == _CARD_T.c.person_id)
                      .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))
         .where(where)
@@ -238,9 +230,7 @@ def _rows(conn: Runner, kind: str, value: str, staff: tuple[str, str]) -> tuple[
     params = {"value": value, "client_id": staff[0], "staff_cccd": staff[1]}
     rows, desk = [], None
     for r in conn.rows(_BY[kind], params):
-        card = SimpleNamespace(**dict(zip(_CARD_KEYS, r[:_N_CARD])))
-        person = SimpleNamespace(**dict(zip(_PERSON_KEYS, r[_N_CARD:_N_CARD + _N_PERSON])))
-        rows.append(CardRow(card, person, r[_N_CARD + _N_PERSON]))
+        rows.append(card_row(r))
         desk = r[-2:]
     if not rows:
         desk = _staff_only(conn, staff)

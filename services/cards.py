@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 import clock
@@ -12,6 +15,9 @@ from api.errors import ApiError
 from models import Card, Facility, InsuredPerson
 from services import card_signing
 from services.identifiers import BENEFIT_RATES
+
+if TYPE_CHECKING:  # how hot-path statements are run (db/statements.py); services stay free of Flask
+    from db.statements import Runner
 
 VN_TZ = timezone(timedelta(hours=7))
 ACTIVE, EXPIRED, REVOKED, REPORTED_DECREASED = "active", "expired", "revoked", "reported_decreased"
@@ -26,6 +32,25 @@ class CardRow:
     facility_name: str | None
 
 
+# Hot-path reads (the clinic check, GET /me/card) select only what a card view, a QR and a check
+# decision read, and turn rows into plain attribute objects: every column costs a description
+# object per row, and the ORM's identity map more than the statement.
+_CARD_T, _PERSON_T, _FACILITY_T = Card.__table__, InsuredPerson.__table__, Facility.__table__
+CARD_COLS = [_CARD_T.c[n] for n in (
+    "id", "card_number", "person_id", "object_code", "benefit_level", "province_code", "area_code",
+    "facility_code", "valid_from", "valid_to", "five_year_date", "issuing_agency", "status", "status_reason")]
+PERSON_COLS = [_PERSON_T.c[n] for n in ("id", "bhxh_code", "full_name", "date_of_birth", "gender", "address")]
+_CARD_KEYS, _PERSON_KEYS = [c.key for c in CARD_COLS], [c.key for c in PERSON_COLS]
+_N_CARD, _N_PERSON = len(CARD_COLS), len(PERSON_COLS)
+
+
+def card_row(r: tuple) -> CardRow:
+    """A CardRow from a row that starts with CARD_COLS, PERSON_COLS and the facility's name."""
+    card = SimpleNamespace(**dict(zip(_CARD_KEYS, r[:_N_CARD])))
+    person = SimpleNamespace(**dict(zip(_PERSON_KEYS, r[_N_CARD:_N_CARD + _N_PERSON])))
+    return CardRow(card, person, r[_N_CARD + _N_PERSON])
+
+
 def status_on(card: Card, day: date) -> str:
     """An agency decision (revoked, báo giảm) wins over the dates; otherwise expired after valid_to."""
     if card.status in (REVOKED, REPORTED_DECREASED):
@@ -33,10 +58,14 @@ def status_on(card: Card, day: date) -> str:
     return EXPIRED if card.valid_to < day else ACTIVE
 
 
+NOT_LINKED = "This account is not linked to an insurance record yet."
+NO_CARD = "No health-insurance card has been issued for this record."
+
+
 def person_of_account(session: Session, account_id: int) -> InsuredPerson:
     found = session.scalar(select(InsuredPerson).where(InsuredPerson.account_id == account_id))
     if found is None:
-        raise ApiError(404, "not_linked", "This account is not linked to an insurance record yet.")
+        raise ApiError(404, "not_linked", NOT_LINKED)
     return found
 
 
@@ -101,14 +130,28 @@ def signed_qr(row: CardRow, keys_dir: str) -> tuple[str, datetime] | tuple[None,
     return card_signing.sign(keys_dir, claims), datetime.fromtimestamp(claims["exp"], timezone.utc)
 
 
-def my_card(session: Session, account_id: int, keys_dir: str, with_qr: bool = True) -> dict:
+_NEWEST = _CARD_T.alias("newest")
+_CURRENT_CARD_ID = (select(_NEWEST.c.id).where(_NEWEST.c.person_id == _PERSON_T.c.id)
+                    .order_by(_NEWEST.c.valid_from.desc(), _NEWEST.c.created_at.desc()).limit(1)
+                    .correlate(_PERSON_T).scalar_subquery())
+# GET /me/card in one statement (the app's most opened screen): the account's record, its current
+# card (the latest valid_from, as current_card) and the facility's name; no transaction around it.
+_MY_CARD = (select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name)
+            .select_from(_PERSON_T.outerjoin(_CARD_T, _CARD_T.c.id == _CURRENT_CARD_ID)
+                         .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))
+            .where(_PERSON_T.c.account_id == bindparam("account_id")))
+
+
+def my_card(runner: Runner, account_id: int, keys_dir: str) -> dict:
     """GET /me/card: 404 not_linked / no_card, else the view with the QR and its expiry."""
-    person = person_of_account(session, account_id)
-    row = current_card(session, person)
-    if row is None:
-        raise ApiError(404, "no_card", "No health-insurance card has been issued for this record.")
+    found = runner.rows(_MY_CARD, {"account_id": account_id})
+    if not found:
+        raise ApiError(404, "not_linked", NOT_LINKED)
+    if found[0][0] is None:
+        raise ApiError(404, "no_card", NO_CARD)
+    row = card_row(found[0])
     view = card_view(row, clock.today())
-    qr, expires_at = signed_qr(row, keys_dir) if with_qr else (None, None)
+    qr, expires_at = signed_qr(row, keys_dir)
     view["qr"] = qr
     view["qr_expires_at"] = expires_at.isoformat() if expires_at else None
     return view

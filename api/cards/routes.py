@@ -41,11 +41,11 @@ def my_card():
     """My current card with a fresh signed QR (null when the card is not active today).
 
     404 `not_linked` when the account has no insurance record, 404 `no_card` when the record has no card."""
-    return cards.my_card(db.session(), current_actor().account_id, _keys_dir())
+    return cards.my_card(db.hot_path_runner(), current_actor().account_id, _keys_dir())
 
 
 def _qr_payload() -> str:
-    view = cards.my_card(db.session(), current_actor().account_id, _keys_dir())
+    view = cards.my_card(db.hot_path_runner(), current_actor().account_id, _keys_dir())
     if view["qr"] is None:
         raise ApiError(404, "no_qr", f"The card is {view['status']}: there is no QR to show.")
     return view["qr"]

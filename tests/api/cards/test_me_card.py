@@ -152,3 +152,38 @@ def test_me_endpoints_roles(app, client, session, at_now, path):
         resp = client.get(path, headers=headers)
         assert_problem(resp, 403, "forbidden")
         session.rollback()
+
+
+def test_two_statements_and_no_transaction(app, client, with_card, monkeypatch):
+    """The app's most opened screen: the login session's state and the card, one statement each,
+    through the hot path's runner (straight psycopg on PostgreSQL: nothing reaches the engine)."""
+    from sqlalchemy import event
+
+    from db import statements as runners
+
+    _person, _card, headers = with_card
+    through_runner, through_engine = [], []
+    for cls in (runners.PsycopgRunner, runners.CoreRunner):
+        def counted(self, stmt, params, _original=cls.rows):
+            through_runner.append(str(stmt).split(None, 1)[0])
+            return _original(self, stmt, params)
+
+        monkeypatch.setattr(cls, "rows", counted)
+    engine = app.extensions["db"].engine
+    listener = lambda *args: through_engine.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(URL, headers=headers).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert through_runner == ["SELECT", "SELECT"]
+    data = [s for s in through_engine if not s.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK"))]
+    assert len(data) == (0 if engine.dialect.name == "postgresql" else 2), data
+
+
+def test_same_day_cards_the_newest_created_is_current(client, session, linked, at_now):
+    person, headers = linked
+    f.card(session, person, object_code="HC", valid_from=date(2026, 1, 1))
+    at_now.advance(hours=1)
+    f.card(session, person, valid_from=date(2026, 1, 1))
+    assert client.get(URL, headers=headers).get_json()["card_number"] == "DN4010123456789"
