@@ -113,7 +113,8 @@ def autocommit_connection() -> Connection:
 
 
 def hot_path_runner() -> Runner:
-    """Where the clinic card check runs its statements (services/statements.py): this thread's
+    """Where the hot paths (the clinic card check, GET /me/card, the login-session check of every
+    citizen and officer request) run their prebuilt statements (db/statements.py): this thread's
     psycopg connection on PostgreSQL, this request's autocommit Core connection elsewhere."""
     database = get()
     if database.engine.dialect.name == "postgresql":

@@ -1,5 +1,5 @@
-"""Prebuilt statements run on the hot path (the clinic card check) with as little machinery as the
-database allows.
+"""Prebuilt statements run on the hot paths (the clinic card check, GET /me/card, the login-session
+check) with as little machinery as the database allows.
 
 On PostgreSQL each statement is compiled once and executed straight on a psycopg connection as a
 server-side prepared statement, rows as plain tuples: SQLAlchemy's execution context, result
