@@ -69,18 +69,6 @@ def person_of_account(session: Session, account_id: int) -> InsuredPerson:
     return found
 
 
-def current_card(session: Session, person: InsuredPerson) -> CardRow | None:
-    """The person's current card: the one with the latest valid_from (older ones answer 003/004)."""
-    row = session.execute(
-        select(Card, Facility.name)
-        .outerjoin(Facility, Facility.code == Card.facility_code)
-        .where(Card.person_id == person.id)
-        .order_by(Card.valid_from.desc(), Card.created_at.desc())
-        .limit(1)
-    ).first()
-    return CardRow(row[0], person, row[1]) if row else None
-
-
 def card_view(row: CardRow, day: date) -> dict:
     """The card as shown to its holder, and to a clinic once the holder's identity matched."""
     card, person = row.card, row.person
@@ -135,7 +123,8 @@ _CURRENT_CARD_ID = (select(_NEWEST.c.id).where(_NEWEST.c.person_id == _PERSON_T.
                     .order_by(_NEWEST.c.valid_from.desc(), _NEWEST.c.created_at.desc()).limit(1)
                     .correlate(_PERSON_T).scalar_subquery())
 # GET /me/card in one statement (the app's most opened screen): the account's record, its current
-# card (the latest valid_from, as current_card) and the facility's name; no transaction around it.
+# card (the latest valid_from, then the latest created; older ones answer 003/004 at a clinic) and
+# the facility's name; no transaction around it.
 _MY_CARD = (select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name)
             .select_from(_PERSON_T.outerjoin(_CARD_T, _CARD_T.c.id == _CURRENT_CARD_ID)
                          .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))

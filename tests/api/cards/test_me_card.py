@@ -157,28 +157,13 @@ def test_me_endpoints_roles(app, client, session, at_now, path):
 def test_two_statements_and_no_transaction(app, client, with_card, monkeypatch):
     """The app's most opened screen: the login session's state and the card, one statement each,
     through the hot path's runner (straight psycopg on PostgreSQL: nothing reaches the engine)."""
-    from sqlalchemy import event
-
-    from db import statements as runners
+    from tests.db.counting import statements_sent
 
     _person, _card, headers = with_card
-    through_runner, through_engine = [], []
-    for cls in (runners.PsycopgRunner, runners.CoreRunner):
-        def counted(self, stmt, params, _original=cls.rows):
-            through_runner.append(str(stmt).split(None, 1)[0])
-            return _original(self, stmt, params)
-
-        monkeypatch.setattr(cls, "rows", counted)
-    engine = app.extensions["db"].engine
-    listener = lambda *args: through_engine.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(app, monkeypatch) as seen:
         assert client.get(URL, headers=headers).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert through_runner == ["SELECT", "SELECT"]
-    data = [s for s in through_engine if not s.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK"))]
-    assert len(data) == (0 if engine.dialect.name == "postgresql" else 2), data
+    assert seen.runner == ["SELECT", "SELECT"]
+    assert len(seen.engine) == (0 if app.extensions["db"].engine.dialect.name == "postgresql" else 2), seen.engine
 
 
 def test_same_day_cards_the_newest_created_is_current(client, session, linked, at_now):

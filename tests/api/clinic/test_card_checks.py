@@ -186,30 +186,14 @@ def test_expiry_follows_the_frozen_clock(client, session, clinic_headers, at_now
 def test_query_budget(app, client, session, clinic_headers, monkeypatch):
     """A found card costs two statements, the SELECT and the INSERT of the check row, both through
     the hot path's runner (straight psycopg on PostgreSQL: nothing else reaches the engine)."""
-    from sqlalchemy import event
-
-    from db import statements as runners
+    from tests.db.counting import statements_sent
 
     p = f.person(session)
     f.card(session, p)
-    through_runner, through_engine = [], []
-    for cls in (runners.PsycopgRunner, runners.CoreRunner):
-        for name in ("rows", "execute"):
-            def counted(self, stmt, params, _original=getattr(cls, name)):
-                through_runner.append(str(stmt).split(None, 1)[0])
-                return _original(self, stmt, params)
-
-            monkeypatch.setattr(cls, name, counted)
-    engine = app.extensions["db"].engine
-    listener = lambda *args: through_engine.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(app, monkeypatch) as seen:
         assert post(client, clinic_headers, base_request("DN4010123456789"))["result_code"] == "000"
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert through_runner == ["SELECT", "INSERT"]
-    data = [s for s in through_engine if not s.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))]
-    assert len(data) == (0 if engine.dialect.name == "postgresql" else 2), data
+    assert seen.runner == ["SELECT", "INSERT"]
+    assert len(seen.engine) == (0 if app.extensions["db"].engine.dialect.name == "postgresql" else 2), seen.engine
 
 
 @pytest.mark.parametrize("who", ["anonymous", "citizen", "officer", "employer"])
