@@ -11,6 +11,8 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from errors import AppError
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MIME = "application/problem+json"
@@ -125,6 +127,11 @@ def handle_api_error(error: ApiError) -> Response:
                    headers=error.headers, extra=error.extra)
 
 
+def handle_app_error(error: AppError) -> Response:
+    return problem(error.status, error.code, error.detail, title=error.title, errors=error.errors,
+                   headers=error.headers, extra=error.extra)
+
+
 def handle_database_down(error: Exception) -> Response:
     """A lost connection or a database that is restarting: tell the client to retry, not "500"."""
     log.warning("database unavailable: %s", type(error).__name__)
@@ -143,6 +150,7 @@ def handle_unexpected(error: Exception) -> Response:
 
 def register(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(psycopg.OperationalError, handle_database_down)  # the hot path's own connection
