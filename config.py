@@ -50,6 +50,19 @@ def load(overrides: dict | None = None) -> dict:
         "EMPLOYEE_RATE_PERMILLE": int(env.get("EMPLOYEE_RATE_PERMILLE", "105")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # Task queue and outbox (docs/notifications.md).
+        "QUEUE_URL": env.get("QUEUE_URL") or _default_queue_url(env, app_env, instance_dir),
+        "QUEUE_WORKER": env.get("QUEUE_WORKER", "embedded"),
+        "QUEUE_THREADS": int(env.get("QUEUE_THREADS", "4")),
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "8")),
+        "OUTBOX_BACKOFF_S": float(env.get("OUTBOX_BACKOFF_S", "2")),
+        "OUTBOX_LEASE_S": float(env.get("OUTBOX_LEASE_S", "60")),
+        "PUSH_BACKEND": env.get("PUSH_BACKEND", "local"),
+        "PUSH_OUTBOX_FILE": env.get("PUSH_OUTBOX_FILE", str(instance_dir / "push-outbox.jsonl")),
+        "FCM_PROJECT_ID": env.get("FCM_PROJECT_ID"),
+        "FCM_CREDENTIALS_FILE": env.get("FCM_CREDENTIALS_FILE"),
+        "FCM_BASE_URL": env.get("FCM_BASE_URL", "https://fcm.googleapis.com"),
+        "FCM_TOKEN_URL": env.get("FCM_TOKEN_URL"),
     }
     if overrides:
         cfg.update(overrides)
@@ -57,6 +70,13 @@ def load(overrides: dict | None = None) -> dict:
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _dev_secret_key(Path(cfg["INSTANCE_DIR"]))
     return cfg
+
+
+def _default_queue_url(env: dict, app_env: str, instance_dir: Path) -> str:
+    """Production queues on its Redis; anywhere else a SQLite file that needs no server."""
+    if app_env == "production" and env.get("REDIS_URL"):
+        return env["REDIS_URL"]
+    return f"sqlite:///{instance_dir / 'queue.db'}"
 
 
 def _check(cfg: dict) -> None:
@@ -69,3 +89,5 @@ def _check(cfg: dict) -> None:
         raise ConfigError("APP_ENV=production refuses SQLite: set DATABASE_URL to PostgreSQL")
     if cfg["SMS_BACKEND"] == "outbox":
         raise ConfigError("APP_ENV=production refuses SMS_BACKEND=outbox: use http (or console)")
+    if cfg["QUEUE_URL"].startswith("memory:"):
+        raise ConfigError("APP_ENV=production refuses QUEUE_URL=memory:// (tests only): use redis://")

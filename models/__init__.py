@@ -7,10 +7,13 @@ from .clients import ApiClient, ClinicStaff
 from .employment import Batch, Employment
 from .insurance import Card, InsuredPerson
 from .links import Consent, LinkRequest
+from .notifications import Device, JobCursor, Notification
+from .outbox import OutboxMessage
 from .registry import Facility, RegistryRecord
 
 __all__ = [
     "Account", "ApiClient", "AuditEvent", "Base", "Batch", "Card", "CardCheck", "ClinicStaff",
     "Consent", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
+    "Device", "JobCursor", "Notification", "OutboxMessage",
 ]

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy import case, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 import clock
 from api.errors import ApiError, rate_limited
@@ -27,7 +27,7 @@ from auth import otp
 from auth.throttle import ThrottleUnavailable
 from integrations.sms import SmsUnavailable
 from models import Account, OtpChallenge, new_id
-from services import runtime
+from services import outbox, runtime
 
 MAX_CHALLENGE_AGE = timedelta(minutes=30)  # resend keeps a challenge alive this long at most
 UNAVAILABLE_RETRY_AFTER = "30"
@@ -94,7 +94,7 @@ def _deliver(ch: OtpChallenge, code: str | None) -> None:
         return
     text = TAKEN_TEXT if mode == MODE_TAKEN else TEXTS[ch.purpose].format(code=code)
     try:
-        runtime.get().sms.send(ch.phone, text)
+        outbox.add_sms(object_session(ch), ch.phone, text, expires_at=clock.now() + otp.OTP_TTL)  # sent after commit
     except SmsUnavailable as exc:
         raise ApiError(503, "sms_unavailable", "The SMS gateway is unavailable; try again shortly.",
                        headers={"Retry-After": UNAVAILABLE_RETRY_AFTER}) from exc
