@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 import clock
 from models import Card, Employment, Facility, InsuredPerson, new_id
-from services import audit, bhxh_codes, bulk_sql, provinces
+from services import audit, bhxh_codes, bulk_sql, notifications, provinces
 from services.contributions import Rates, monthly
 from services.identifiers import (
     FACILITY_RE, GENDERS, card_number, check_bhxh, check_cccd, normalize_phone,
@@ -420,6 +420,8 @@ def apply(session: Session, batch_id: str, prep: Prepared, employer: Employer, r
         "batch_id": batch_id, "received": prep.received, "enrolled": len(plans),
         "rejected": prep.received - len(plans), "results": [results[i] for i in sorted(results)],
     }
+    notifications.notify_persons(session, "enrolled", {p.person_id: {
+        "unit_code": employer.unit_code, "card_number": p.card_number} for p in plans if p.person_id})
     audit.record(session, ("client", employer.client_id), "employer.enrollment", ("batch", batch_id), {
         "unit_code": employer.unit_code, "received": answer["received"], "enrolled": answer["enrolled"],
         "rejected": answer["rejected"]})

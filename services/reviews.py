@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 import clock
 from models import Card, InsuredPerson, LinkRequest
 from privacy import mask_tail
-from services import audit
+from services import audit, notifications
 from services.linking import link_conflict
 
 # The query word -> the stored status of a LinkRequest.
@@ -100,6 +100,7 @@ def approve(session: Session, actor: tuple[str, str | None], officer_id: int, re
                 "gender": person.gender},
             "note": note,
         })
+        notifications.notify(session, req.account_id, "link_decided", {"status": "linked", "review_id": req.id})
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -122,6 +123,8 @@ def reject(session: Session, actor: tuple[str, str | None], officer_id: int, rev
     req.decided_at = clock.now()
     audit.record(session, actor, "link_review.rejected", ("link_request", req.id),
                  {"account_id": req.account_id, "cccd": mask_tail(req.cccd), "reason": reason})
+    notifications.notify(session, req.account_id, "link_decided",
+                         {"status": "rejected", "review_id": req.id, "reason": reason})
     session.commit()
     person = session.get(InsuredPerson, req.person_id)
     return review_item((req, person))

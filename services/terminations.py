@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 import clock
 from models import Card, Employment, InsuredPerson
-from services import audit, bulk_sql
+from services import audit, bulk_sql, notifications
 from services.enrollment import (
     Employer, chunks, month_str, parse_month, rejected, text_field, unknown_fields,
 )
@@ -146,6 +146,10 @@ def apply(session: Session, batch_id: str, prep: Prepared, employer: Employer) -
                           "card_number": card_numbers.get(code), "code": None, "errors": {}}
     answer = {"batch_id": batch_id, "received": prep.received, "terminated": len(done),
               "rejected": prep.received - len(done), "results": [results[i] for i in sorted(results)]}
+    codes = {code for _r, code in done}
+    notifications.notify_persons(session, "reported_decreased", {pid: {
+        "unit_code": employer.unit_code, "reason": r.reason, "end_month": month_str(r.end_month)}
+        for r, pid, code in wanted if code in codes})
     audit.record(session, ("client", employer.client_id), "employer.termination", ("batch", batch_id), {
         "unit_code": employer.unit_code, "received": answer["received"], "terminated": answer["terminated"],
         "rejected": answer["rejected"]})

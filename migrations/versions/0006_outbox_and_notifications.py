@@ -68,9 +68,11 @@ def upgrade() -> None:
         sa.Column('position', UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_job_cursors')),
     )
+    op.create_index('ix_card_checks_checked_at', 'card_checks', ['checked_at'], postgresql_using='brin')
 
 
 def downgrade() -> None:
+    op.drop_index('ix_card_checks_checked_at', table_name='card_checks')
     op.drop_table('job_cursors')
     op.drop_index(op.f('ix_devices_account_id'), table_name='devices')
     op.drop_table('devices')
