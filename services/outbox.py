@@ -175,17 +175,18 @@ def deliver(session: Session, message_id: str, send: Callable[[OutboxMessage, st
 def sweep(session: Session, *, grace: timedelta = SWEEP_GRACE, limit: int = 1000) -> int:
     """Reclaim rows whose worker died (lease over) and hint every due row; how many were hinted."""
     now = clock.now()
-    session.execute(
+    reclaimed = list(session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.status == SENDING, OutboxMessage.lease_until < now)
         .values(status=PENDING, lease_until=None, next_attempt_at=now, last_error="lease expired (worker died?)")
-        .execution_options(synchronize_session=False))
+        .returning(OutboxMessage.id).execution_options(synchronize_session=False)))
     session.commit()
-    ids = list(session.scalars(
+    due = list(session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now - grace)
         .order_by(OutboxMessage.next_attempt_at).limit(limit)))
     session.commit()
+    ids = reclaimed + [i for i in due if i not in set(reclaimed)]
     if ids:
         hint(session, ids)
     return len(ids)
