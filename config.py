@@ -52,6 +52,7 @@ def load(overrides: dict | None = None) -> dict:
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         # Task queue and outbox (docs/notifications.md).
         "QUEUE_URL": env.get("QUEUE_URL") or _default_queue_url(env, app_env, instance_dir),
+        "QUEUE_NAME": env.get("QUEUE_NAME", "vssid"),
         "QUEUE_WORKER": env.get("QUEUE_WORKER", "embedded"),
         "QUEUE_THREADS": int(env.get("QUEUE_THREADS", "4")),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "8")),

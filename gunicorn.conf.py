@@ -33,3 +33,51 @@ def post_fork(server, worker):
         libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)
     except (OSError, AttributeError):  # not glibc: nothing to tune
         pass
+
+
+# SO_REUSEPORT: every worker gets its own listening socket and the kernel hashes connections over
+# them, instead of all workers racing on one accept queue (where, measured, one or two workers take
+# most keep-alive connections and their queues set the p99). See docs/notifications.md §gunicorn.
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") == "1"
+
+# The task queue's consumer (jobs/worker.py): started with the server so that `make run` needs no
+# second command; QUEUE_WORKER=external when the service manager runs consumers of its own.
+_consumer: dict = {}
+
+
+def _start_consumer(server) -> None:
+    import subprocess
+    import sys
+
+    _consumer["proc"] = subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=os.path.dirname(__file__) or ".")
+    server.log.info("queue consumer started (pid %s)", _consumer["proc"].pid)
+
+
+def when_ready(server):
+    if os.environ.get("QUEUE_WORKER", "embedded") != "embedded":
+        return
+    import threading
+    import time
+
+    _start_consumer(server)
+
+    def watch() -> None:  # a consumer that dies is restarted; the outbox sweep covers its lease
+        while not _consumer.get("stopping"):
+            if _consumer["proc"].poll() is not None:
+                server.log.warning("queue consumer exited (%s); restarting", _consumer["proc"].returncode)
+                time.sleep(1)
+                _start_consumer(server)
+            time.sleep(1)
+
+    threading.Thread(target=watch, name="queue-consumer-watch", daemon=True).start()
+
+
+def on_exit(server):
+    proc = _consumer.get("proc")
+    _consumer["stopping"] = True
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=graceful_timeout)
+        except Exception:  # noqa: BLE001 - gunicorn is exiting either way
+            proc.kill()

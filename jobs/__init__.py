@@ -38,7 +38,7 @@ def make_huey(url: str, name: str = QUEUE_NAME) -> Huey:
 def init_app(app: Flask) -> Huey:
     from integrations import push
 
-    huey = make_huey(app.config["QUEUE_URL"], app.config.get("QUEUE_NAME", QUEUE_NAME))
+    huey = make_huey(app.config["QUEUE_URL"], app.config["QUEUE_NAME"])
     factory = app.extensions["db"].factory
     push_sender = push.from_config(app.config)
 
