@@ -418,3 +418,7 @@ BREAKDOWN = [
     Scenario("probe_check", "breakdown: the real card check", "wrk", method="POST", path=CHECK_PATH,
              entries=card_checks("card_number")),
 ]
+
+from bench.slow_gateway import SLOW_GATEWAY  # noqa: E402 - it builds on the helpers above
+
+SCENARIOS.append(SLOW_GATEWAY)
