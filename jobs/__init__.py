@@ -57,7 +57,7 @@ def init_app(app: Flask) -> Huey:
     @huey.task(name="deliver")
     def deliver(message_id: str) -> None:
         with app.app_context(), factory() as session:
-            outcome, delay = outbox.deliver(session, message_id, send)
+            _outcome, delay = outbox.deliver(session, message_id, send)
         if delay is not None:
             deliver.schedule((message_id,), delay=delay)
 

@@ -10,17 +10,27 @@ are not notified from the check itself (the clinic's hot path writes one row and
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 import clock
 import errors
 from card_codes import ResultCode
-from models import Account, Card, CardCheck, Device, Facility, InsuredPerson, JobCursor, Notification, new_id
+from models import (
+    Account,
+    Card,
+    CardCheck,
+    Device,
+    Facility,
+    InsuredPerson,
+    JobCursor,
+    Notification,
+    new_id,
+)
 from services import outbox
 
 KINDS = ("card_checked", "link_decided", "card_expiring", "enrolled", "reported_decreased", "visit_recorded")
@@ -62,17 +72,18 @@ def notify_persons(session: Session, kind: str, data_by_person: dict[int, dict[s
         for pid, account_id in session.execute(
                 select(InsuredPerson.id, InsuredPerson.account_id)
                 .where(InsuredPerson.id.in_(ids[start:start + 1000]), InsuredPerson.account_id.is_not(None))):
-            found.append((account_id, data_by_person[pid], None))
+            if account_id is not None:
+                found.append((account_id, data_by_person[pid], None))
     _write(session, found, kind)
     return len(found)
 
 
 def _write(session: Session, items: list[tuple[int, dict, str | None]], kind: str) -> list[str]:
     now = clock.now()
-    rows = [{"id": new_id(), "account_id": a, "kind": kind, "data": d, "source_key": k, "created_at": now}
+    rows: list[dict[str, Any]] = [{"id": new_id(), "account_id": a, "kind": kind, "data": d, "source_key": k, "created_at": now}
             for a, d, k in items]
     if rows:
-        session.execute(Notification.__table__.insert(), rows)
+        session.execute(insert(Notification), rows)
         _push_later(session, rows)
     return [r["id"] for r in rows]
 
@@ -91,10 +102,10 @@ def _insert_new(session: Session, rows: list[dict]) -> list[dict]:
     if not rows:
         return []
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (insert(Notification.__table__).values(rows)
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (dialect_insert(Notification).values(rows)
             .on_conflict_do_nothing(index_elements=["account_id", "source_key"])
-            .returning(Notification.__table__.c.id))
+            .returning(Notification.id))
     inserted = set(session.scalars(stmt))
     return [r for r in rows if r["id"] in inserted]
 

@@ -16,15 +16,16 @@ from __future__ import annotations
 import base64
 import logging
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import cast
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import event, func, select, update
+from sqlalchemy import CursorResult, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 import clock
@@ -121,12 +122,12 @@ def _claim(session: Session, message_id: str, now: datetime, lease_s: float) -> 
 
 def _settle(session: Session, message_id: str, attempt: int, **values) -> bool:
     """Write the outcome unless the lease was taken over meanwhile (then the other attempt owns it)."""
-    done = session.execute(
+    done = cast(CursorResult, session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING, OutboxMessage.attempts == attempt)
         .values(lease_until=None, **values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     session.commit()
     return done == 1
 
@@ -144,6 +145,8 @@ def deliver(session: Session, message_id: str, send: Callable[[OutboxMessage, st
     if attempt is None:
         return "skipped", None
     row = session.get(OutboxMessage, message_id, populate_existing=True)
+    if row is None or row.body is None:
+        return "skipped", None
     if row.expires_at is not None and row.expires_at <= now:
         _settle(session, message_id, attempt, status=EXPIRED, body=None, settled_at=now)
         return EXPIRED, None
@@ -209,7 +212,7 @@ def status(session: Session, dead_limit: int = 50) -> dict:
 def _mask(channel: str, recipient: str) -> str:
     from privacy import mask_tail
 
-    return mask_tail(recipient, 3) if channel == "sms" else recipient
+    return (mask_tail(recipient, 3) or "") if channel == "sms" else recipient
 
 
 def retry(session: Session, ids: Iterable[str] | None) -> int:

@@ -40,7 +40,7 @@ def _check(app, session, client, card, person):
 
 
 def test_a_card_check_becomes_a_notification_from_the_periodic_job(app, session, client, holder, frozen_clock):
-    acc, headers, p, card = holder
+    _acc, headers, p, card = holder
     check_id = _check(app, session, client, card, p)
     assert client.get(f"{API}/me/notifications", headers=headers).get_json()["total"] == 0  # not in the check
     frozen_clock.advance(seconds=2)
@@ -100,7 +100,8 @@ def test_device_registration_and_push_of_a_notification(app, session, client, ho
     assert session.scalar(select(func.count()).select_from(Device)) == 1
     notifications.notify(session, acc, "link_decided", {"status": "linked", "review_id": 1})
     session.commit()  # the push goes through the outbox after the commit (here: the memory queue, at once)
-    lines = [json.loads(x) for x in open(app_config["PUSH_OUTBOX_FILE"], encoding="utf-8")]
+    with open(app_config["PUSH_OUTBOX_FILE"], encoding="utf-8") as fh:
+        lines = [json.loads(x) for x in fh]
     assert len(lines) == 1 and lines[0]["title"] == "Liên kết CCCD đã được duyệt"
     assert lines[0]["device"] == TOKEN[-8:] and lines[0]["data"]["kind"] == "link_decided"
     assert session.scalar(select(OutboxMessage.status).where(OutboxMessage.channel == "push")) == "sent"
@@ -135,7 +136,7 @@ def test_a_decided_link_review_notifies_the_citizen(app, session, holder):
 
 
 def test_expiry_notices_once_per_card_and_only_for_the_current_card(app, session, holder, frozen_clock):
-    acc, _h, p, card = holder
+    _acc, _h, _p, card = holder
     today = clock.today()
     card.valid_to = today + timedelta(days=30)
     session.commit()
