@@ -27,7 +27,7 @@ def _accounts(ctx: Context, prefix: str) -> list[str]:
     from auth.passwords import hash_password
     from models import Account
 
-    phones = [f"+84{prefix}{k:06d}" for k in range(LOGINS)]
+    phones = [f"+84{prefix}{k:07d}" for k in range(LOGINS)]
     with ctx.app().app_context():
         session = db.session()
         password_hash = hash_password(PASSWORD)
