@@ -156,6 +156,7 @@ def deliver(session: Session, message_id: str, send: Callable[[OutboxMessage, st
         _settle(session, message_id, attempt, status=DEAD, last_error="body cannot be decrypted (key changed?)",
                 settled_at=now)
         return DEAD, None
+    session.commit()  # no transaction stays open while a slow gateway thinks
     try:
         send(row, body)
     except PermanentFailure as exc:
