@@ -17,13 +17,19 @@ import requests
 
 import clock
 from config import ConfigError
+from errors import AdapterUnavailable
+from policy import UNAVAILABLE_RETRY_AFTER_S
 from privacy import mask_tail
 
 log = logging.getLogger(__name__)
 
 
-class SmsUnavailable(RuntimeError):
-    """The message could not be handed to the gateway; the caller answers 503."""
+class SmsUnavailable(AdapterUnavailable):
+    """The message could not be handed to the gateway: 503, nothing of the challenge kept."""
+
+    code = "sms_unavailable"
+    detail = "The SMS gateway is unavailable; try again shortly."
+    retry_after = UNAVAILABLE_RETRY_AFTER_S
 
 
 class OutboxSender:
