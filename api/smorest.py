@@ -5,7 +5,7 @@ import http
 import json
 import re
 from copy import deepcopy
-from typing import Callable
+from collections.abc import Callable
 
 import flask_smorest
 from flask import current_app, request

@@ -4,7 +4,8 @@ Every look-up is scoped to the token's unit: another unit's people and batches a
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -36,7 +37,8 @@ def employer_of(session: Session, client_id: str, unit_code: str | None, provinc
 def stored_answer(session: Session, unit_code: str | None, batch_id: str, kind: str) -> dict:
     """The stored answer of a finished batch of this unit and kind, else 404."""
     batch = session.get(Batch, batch_id) if len(batch_id) <= MAX_BATCH_ID else None
-    if batch is None or batch.unit_code != unit_code or batch.kind != kind or batch.status != "done":
+    if batch is None or batch.unit_code != unit_code or batch.kind != kind or batch.status != "done" \
+            or batch.response is None:
         raise BatchNotFound()
     return batch.response
 
