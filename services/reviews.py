@@ -140,7 +140,9 @@ def reject(session: Session, actor: tuple[str, str | None], officer_id: int, rev
 
 
 def revoke_card(session: Session, actor: tuple[str, str | None], card_number: str, reason: str) -> Card:
-    """Status revoked (clinic code 110); offline verifiers see it through status_changed_at."""
+    """Status revoked (clinic code 110); offline verifiers see it through status_changed_at.
+    The number as typed: surrounding blanks and lower case are forgiven."""
+    card_number = card_number.strip().upper()
     card = session.scalars(select(Card).where(Card.card_number == card_number).with_for_update()
                            .execution_options(populate_existing=True)).first()
     if card is None:

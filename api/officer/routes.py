@@ -48,4 +48,4 @@ def reject_review(body: dict, review_id: int):
 def revoke_card(body: dict, card_number: str):
     """Revoke a card (clinics then answer 110)."""
     actor = current_actor()
-    return reviews.revoke_card(db.session(), actor.audit_ref, card_number.strip().upper(), body["reason"])
+    return reviews.revoke_card(db.session(), actor.audit_ref, card_number, body["reason"])
