@@ -52,8 +52,8 @@ def main() -> None:
     parser.add_argument("--server", default=os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
     with scratch_database(f"{args.server}/postgres") as url:
-        from app import create_app
         import models
+        from app import create_app
         from services.imports import import_registry
 
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "APP_ENV": "development"})
