@@ -43,7 +43,8 @@ def evaluate(results: list[Result], opts: Options) -> list[dict]:
         elif small and large and small.detail.get("light") and large.detail.get("light"):
             a, b = large.detail["light"]["p50_ms"], small.detail["light"]["p50_ms"]
             ratio = a / b
-            add(label, f"at {LIGHT_CONNECTIONS} connection{'s' if LIGHT_CONNECTIONS != 1 else ''} {a:.2f} ms vs {b:.2f} ms = {ratio:.2f} x "
+            conns = f"{LIGHT_CONNECTIONS} connection{'s' if LIGHT_CONNECTIONS != 1 else ''}"
+            add(label, f"at {conns} {a:.2f} ms vs {b:.2f} ms = {ratio:.2f} x "
                        f"(at {opts.connections}, queueing included: {large.p50_ms:.1f} vs {small.p50_ms:.1f} ms)",
                 ratio <= 1.25)
         else:
@@ -134,7 +135,8 @@ def _light_table(results) -> list[str]:
     light_rows = [r for r in results if r.detail.get("light")]
     if light_rows:
         plural = "s" if LIGHT_CONNECTIONS != 1 else ""
-        lines += ["", f"Card checks at {LIGHT_CONNECTIONS} connection{plural} ({LIGHT_SECONDS} s, no queueing: the time of a "
+        lines += ["", f"Card checks at {LIGHT_CONNECTIONS} connection{plural} ({LIGHT_SECONDS} s, no queueing: "
+                  "the time of a "
                   "check itself, for the data-size target):", "",
                   "| scenario | people | req/s | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|"]
         for r in light_rows:
@@ -149,11 +151,13 @@ def _breakdown_table(results) -> list[str]:
     steps = {r.scenario: r for r in results if r.scenario.startswith("probe_") and r.status == "ok"}
     if "probe_healthz" in steps:
         base = steps["probe_healthz"]
-        lines += ["", "Where a card check's cost goes (bench/probes.py on a second server, same requests): CPU time of the "
+        lines += ["", "Where a card check's cost goes (bench/probes.py on a second server, same requests): "
+                  "CPU time of the "
                   "whole machine per request, and what each step adds to the previous one:", "",
                   "| step | req/s | % of /healthz | machine µs/request | added µs |", "|---|---:|---:|---:|---:|"]
         against = {"probe_healthz": None, "probe_echo": "probe_healthz", "probe_select": "probe_echo",
-                   "probe_insert": "probe_echo", "probe_select_insert": "probe_echo", "probe_check": "probe_select_insert"}
+                   "probe_insert": "probe_echo", "probe_select_insert": "probe_echo",
+                   "probe_check": "probe_select_insert"}
         machine_us = {k: r.detail.get("cpu_us_per_request", {}).get("machine") for k, r in steps.items()}
         for name, ref in against.items():
             if name not in steps:

@@ -3,9 +3,9 @@ database, clinic/employer tokens, linked citizens, and the wrk entries of each r
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 from bench.base import Skip
 from bench.context import Context
@@ -61,7 +61,7 @@ def people(ctx: Context, n: int = SAMPLE) -> list[dict]:
             "AND NOT EXISTS (SELECT 1 FROM cards o WHERE o.person_id = p.id AND o.id <> c.id) "
             "ORDER BY p.id LIMIT %(n)s", {"step": step, "today": today_vn(), "n": n})
         ctx.cache[key] = [dict(zip(("id", "card_number", "bhxh_code", "cccd", "full_name", "date_of_birth",
-                                     "gender"), row)) for row in rows]
+                                     "gender"), row, strict=True)) for row in rows]
     return ctx.cache[key]
 
 

@@ -84,7 +84,7 @@ class SmsSink:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
 
-    def __enter__(self) -> "SmsSink":
+    def __enter__(self) -> SmsSink:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -126,7 +126,7 @@ class Gunicorn:
             cmd += ["--threads", str(self.opts.worker_threads)]
         return [*cmd, self.app_spec]
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         out = open(self.logdir / f"{self.name}-server.out", "ab")
         self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=out, stderr=out,
                                      start_new_session=True)
@@ -194,7 +194,7 @@ class RssSampler:
             if self._stop.wait(0.2):
                 return
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self._thread.start()
         return self
 
@@ -242,7 +242,7 @@ class CpuMeter:
         groups["machine"] = (sum(cpu) - cpu[3] - cpu[4]) / self.TICK  # all but idle and iowait
         return groups
 
-    def __enter__(self) -> "CpuMeter":
+    def __enter__(self) -> CpuMeter:
         self.start = self._sample()
         return self
 

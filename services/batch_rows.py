@@ -3,9 +3,10 @@ and text fields, chunked IN queries. services/enrollment.py and services/termina
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 CHUNK = 5000  # rows per IN query and per multi-row write (SQLite allows 32,766 parameters)
 MAX_ROWS = 10_000

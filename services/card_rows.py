@@ -74,11 +74,15 @@ def card_row(r: tuple) -> CardRow:
                    r[_N_CARD + _N_PERSON])
 
 
+_DECIDED = frozenset({CardStatus.REVOKED.value, CardStatus.REPORTED_DECREASED.value})
+_ACTIVE = CardStatus.ACTIVE.value
+
+
 def status_on(card: CardValues | Card, day: date) -> str:
     """An agency decision (revoked, báo giảm) wins over the dates; otherwise expired after valid_to."""
-    if card.status in (CardStatus.REVOKED, CardStatus.REPORTED_DECREASED):
+    if card.status in _DECIDED:
         return card.status
-    return EXPIRED if card.valid_to < day else CardStatus.ACTIVE.value
+    return EXPIRED if card.valid_to < day else _ACTIVE
 
 
 def card_view(row: CardRow, day: date) -> dict:

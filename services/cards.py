@@ -9,10 +9,17 @@ from sqlalchemy.orm import Session
 
 import clock
 from api.errors import ApiError
-from models import Card, Facility, InsuredPerson
 from card_codes import EXPIRED, CardStatus, decided_code
+from models import Card, Facility, InsuredPerson
 from services import card_signing
-from services.card_rows import CARD_COLS, PERSON_COLS, CardRow, card_row, card_view, status_on
+from services.card_rows import (
+    CARD_COLS,
+    PERSON_COLS,
+    CardRow,
+    card_row,
+    card_view,
+    status_on,
+)
 
 __all__ = ["CARD_COLS", "PERSON_COLS", "CardRow", "card_row", "card_view", "status_on", "EXPIRED"]
 

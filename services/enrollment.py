@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import clock
-from models import Card, Employment, Facility, InsuredPerson, new_id
 from card_codes import CardStatus
+from models import Card, Employment, Facility, InsuredPerson, new_id
 from services import audit, batch_rows, bhxh_codes, bulk_sql, provinces
 from services.batch_rows import MAX_ROWS, Employer, month_str, parse_month, rejected  # noqa: F401 (re-exported)
 from services.card_rows import new_card_values

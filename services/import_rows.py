@@ -6,10 +6,11 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -86,7 +87,8 @@ def read_csv(path: str | Path, required: Iterable[str], optional: Iterable[str] 
             if len(values) != len(columns):
                 errors.append(f"line {line}: expected {len(columns)} fields, found {len(values)}")
                 continue
-            rows.append((line, {c: unicodedata.normalize("NFC", v.strip()) for c, v in zip(columns, values)}))
+            cells = zip(columns, values, strict=True)  # lengths checked above
+            rows.append((line, {c: unicodedata.normalize("NFC", v.strip()) for c, v in cells}))
     except csv.Error as exc:
         errors.append(f"line {reader.line_num}: {exc}")
     if errors:

@@ -22,15 +22,35 @@ from sqlalchemy import case, func, literal
 from sqlalchemy.orm import Session
 
 import clock
+from card_codes import CardStatus, DecreaseReason
 from models import Card, Facility, InsuredPerson, RegistryRecord, new_id
 from privacy import mask_tail
-from card_codes import CardStatus, DecreaseReason
 from services import audit, provinces
 from services.card_rows import new_card_values
-from services.identifiers import FACILITY_RE, OBJECT_CODES, PROVINCES, card_number, check_bhxh, check_card_number
+from services.identifiers import (
+    FACILITY_RE,
+    OBJECT_CODES,
+    PROVINCES,
+    card_number,
+    check_bhxh,
+    check_card_number,
+)
 from services.import_rows import (  # noqa: F401  (ImportFailed, ImportResult, read_csv: re-exported)
-    CHUNK, ImportFailed, ImportResult, Row, _birth_date, _cccd, _date, _existing, _gender, _identity, _insert, _name,
-    _report, _upsert, read_csv,
+    CHUNK,
+    ImportFailed,
+    ImportResult,
+    Row,
+    _birth_date,
+    _cccd,
+    _date,
+    _existing,
+    _gender,
+    _identity,
+    _insert,
+    _name,
+    _report,
+    _upsert,
+    read_csv,
 )
 
 DECREASE_REASONS = tuple(DecreaseReason)

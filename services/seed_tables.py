@@ -46,7 +46,7 @@ SURNAMES = [(s, w) for s, w in zip(_nfc(
     "Nguyễn,Trần,Lê,Phạm,Hoàng,Huỳnh,Phan,Vũ,Võ,Đặng,Bùi,Đỗ,Hồ,Ngô,Dương,Lý,Đinh,Trương,Lương,Mai,"
     "Đoàn,Lâm,Tạ,Cao,Hà,Chu,Trịnh,Tô,Kiều,Triệu,Lò,Thái,Quách"),
     (38, 11, 9.5, 7.1, 3, 2.1, 4.5, 2, 1.9, 2.1, 2, 1.4, 1.3, 1.3, 1, 0.5, 0.8, 0.8, 0.5, 0.5,
-     0.5, 0.4, 0.3, 0.4, 0.5, 0.2, 0.5, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1))]
+     0.5, 0.4, 0.3, 0.4, 0.5, 0.2, 0.5, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1), strict=False)]
 MIDDLE = {
     "male": _nfc("Văn,Văn,Văn,Đức,Minh,Quang,Hữu,Công,Thanh,Ngọc,Xuân,Hoàng,Gia,Quốc,Trọng,Tiến,"
                  "Mạnh,Đình,Anh,Bảo"),

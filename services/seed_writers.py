@@ -2,7 +2,7 @@
 and what an earlier run left (the next index, person id and CCCD counters)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
@@ -11,7 +11,7 @@ from services.seed_tables import BHXH_BASE, BHXH_MAX, facilities
 
 def _sqlite_value(value):
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -19,10 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import clock
+from card_codes import CardStatus, DecreaseReason
 from models import Card, Employment, InsuredPerson
 from services import audit, bulk_sql
-from card_codes import CardStatus, DecreaseReason
-from services.batch_rows import Employer, chunks, month_str, parse_month, rejected, text_field, unknown_fields
+from services.batch_rows import (
+    Employer,
+    chunks,
+    month_str,
+    parse_month,
+    rejected,
+    text_field,
+    unknown_fields,
+)
 from services.identifiers import check_bhxh, check_cccd
 
 FIELDS = ("cccd", "bhxh_code", "end_month", "reason")

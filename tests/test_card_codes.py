@@ -3,7 +3,14 @@ import pytest
 
 from api.employer.schemas import TerminationRowSchema
 from card_codes import (
-    FUND_CODES, IDENTITY_MATCHED, MESSAGES, USABLE, CardStatus, DecreaseReason, ResultCode, decided_code,
+    FUND_CODES,
+    IDENTITY_MATCHED,
+    MESSAGES,
+    USABLE,
+    CardStatus,
+    DecreaseReason,
+    ResultCode,
+    decided_code,
 )
 from models import Card
 from services import terminations

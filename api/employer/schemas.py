@@ -8,7 +8,6 @@ from api.pagination import page_schema
 from services import enrollment_rows, terminations
 from services.identifiers import GENDERS
 
-
 # The row shape is services/enrollment_rows.py (it validates, JSON and CSV alike); this schema only
 # documents it: its fields, which are required and the gender choices come from there.
 _ENROLLMENT_DOCS = {

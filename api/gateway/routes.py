@@ -13,12 +13,11 @@ from marshmallow import Schema, fields
 
 import clock
 import db
-from api.smorest import accepts
+from api.smorest import Blueprint, accepts
 from auth.roles import CLINIC, current_actor, roles_required
 from card_codes import MESSAGES
 from services import card_checks
 from services.card_rows import CardRow, card_view
-from api.smorest import Blueprint
 
 blp = Blueprint("gateway", __name__, url_prefix="/api/egw",
                 description="National-gateway-compatible card check (KQNhanLichSuKCB2024)")
