@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bench.base import Skip
 from bench.context import Context
+from card_codes import ResultCode
 
 API = "/api/v1"
 CHECK_PATH = f"{API}/clinic/card-checks"
@@ -140,7 +141,7 @@ def _expect_usable(ctx: Context, entry: dict) -> None:
     """One request before the load: the data must give the answer we mean to measure."""
     resp = ctx.http.post(ctx.base_url + entry["path"], data=entry["body"], timeout=10, headers={
         "Authorization": f"Bearer {entry['auth']}", "Content-Type": "application/json"})
-    if resp.status_code != 200 or resp.json().get("result_code") != "000":
+    if resp.status_code != 200 or resp.json().get("result_code") != ResultCode.OK:
         raise RuntimeError(f"sanity check answered {resp.status_code}: {resp.text[:300]}")
 
 

@@ -5,9 +5,9 @@ map and unit of work cost more than the statements themselves on this path.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 
 from api.errors import ApiError
 from models import ApiClient, Card, CardCheck, ClinicStaff, Facility, InsuredPerson
@@ -55,7 +55,8 @@ _BY = {
     "cccd": _cards_where(_PERSON_T.c.cccd == bindparam("value"), limit=1),
     "bhxh_code": _cards_where(_PERSON_T.c.bhxh_code == bindparam("value"), limit=1),
 }
-_CHECK_INSERT = insert(CardCheck.__table__).values({c.key: bindparam(c.key) for c in CardCheck.__table__.c})
+_CHECK_T = cast(Table, CardCheck.__table__)
+_CHECK_INSERT = insert(_CHECK_T).values({c.key: bindparam(c.key) for c in _CHECK_T.c})
 
 
 def card_rows(conn: Runner, kind: str, value: str, staff: tuple[str, str]) -> tuple[list[CardRow], tuple]:
@@ -63,7 +64,8 @@ def card_rows(conn: Runner, kind: str, value: str, staff: tuple[str, str]) -> tu
     and (the staff member's registered name, whether the client is active) from the same
     statement: one round trip for the whole check when the card exists."""
     params = {"value": value, "client_id": staff[0], "staff_cccd": staff[1]}
-    rows, desk = [], None
+    rows: list[CardRow] = []
+    desk: tuple = ()
     for r in conn.rows(_BY[kind], params):
         rows.append(card_row(r))
         desk = r[-2:]

@@ -132,7 +132,7 @@ def check(conn: Runner, *, client_id: str, facility_code: str, inp: CheckInput, 
 
 def _lookup(conn: Runner, inp: CheckInput, id_type: str, staff: tuple, keys_dir: str):
     """(target, current, (staff name, client active), shape code, holder name, date of birth)."""
-    full_name, dob = inp.full_name, inp.date_of_birth
+    full_name, dob, identifier = inp.full_name, inp.date_of_birth, inp.identifier or ""
     target = current = shape = None
     if inp.qr is not None:
         verdict = card_signing.verifier(keys_dir).verify(inp.qr, clock.now().timestamp())
@@ -144,14 +144,14 @@ def _lookup(conn: Runner, inp: CheckInput, id_type: str, staff: tuple, keys_dir:
         else:
             desk, shape = staff_only(conn, staff), R.BAD_CARD_NUMBER
     elif id_type in ("cccd", "bhxh_code"):
-        rows, desk = card_rows(conn, id_type, inp.identifier, staff)
+        rows, desk = card_rows(conn, id_type, identifier, staff)
         target = current = rows[0] if rows else None
     else:
-        shape = _shape_code(inp.identifier)
+        shape = _shape_code(identifier)
         if shape:
             desk = staff_only(conn, staff)
         else:
-            target, current, desk = same_person_cards(conn, "card_number", inp.identifier, staff)
+            target, current, desk = same_person_cards(conn, "card_number", identifier, staff)
     return target, current, desk, shape, full_name, dob
 
 

@@ -161,12 +161,12 @@ def _report(errors: list[str], line: int, problems: list[str]) -> None:
 def _insert(session: Session):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"imports support PostgreSQL and SQLite, not {dialect}")
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        return sqlite_insert
+    raise RuntimeError(f"imports support PostgreSQL and SQLite, not {dialect}")  # pragma: no cover
 
 
 def _upsert(session: Session, table: Table, rows: list[dict], key: str,
@@ -182,7 +182,7 @@ def _upsert(session: Session, table: Table, rows: list[dict], key: str,
 
 def _existing(session: Session, column, values: Iterable[str], *extra) -> list:
     values = sorted(set(values))
-    found = []
+    found: list = []
     for start in range(0, len(values), CHUNK):
         found.extend(session.execute(select(column, *extra).where(column.in_(values[start:start + CHUNK]))).all())
     return found

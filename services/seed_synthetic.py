@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, text
 
 import clock
-from card_codes import CardStatus
+from card_codes import EXPIRED, CardStatus, DecreaseReason
 from models import Card
 from services.card_rows import new_card_values
 from services.identifiers import OBJECT_LEVELS, century_sex_digit
@@ -128,8 +128,8 @@ class Generator:
             carries = r() < 0.88  # the rest are not linked to their CCCD yet (the linking campaign)
             differs = (not carries) and r() < 0.1  # legacy record differs from the registry
             outcome = PICK_OUTCOME(r())
-            if age < 7 and outcome != "active":
-                outcome = "active"  # no expired, revoked or replaced cards for small children
+            if age < 7 and outcome != CardStatus.ACTIVE:
+                outcome = CardStatus.ACTIVE.value  # no expired, revoked or replaced cards for small children
             obj = next(pick for max_age, pick in PICK_OBJECT if age <= max_age)(r())
             reason_u, when_u, five_u, area_u, fac_u, old_u = r(), r(), r(), r(), r(), r()
             card_id, old_id = f"{rng.getrandbits(128):032x}", f"{rng.getrandbits(128):032x}"
@@ -184,16 +184,16 @@ class Generator:
         if five_u < 0.6 and age >= 5:
             five_year = _month_start(today, int(five_u * 100) - 30)  # 2.5 years back to 2.5 ahead
         status, reason, changed = CardStatus.ACTIVE.value, None, None
-        if outcome == "expired":
+        if outcome == EXPIRED:
             valid_to = today - timedelta(days=1 + int(when_u * 400))
             valid_from = date(valid_to.year, 1, 1) if valid_to.month > 1 else valid_to - timedelta(days=364)
-        elif outcome == "revoked":
-            status, reason = "revoked", REVOKE_REASONS[int(reason_u * len(REVOKE_REASONS))]
+        elif outcome == CardStatus.REVOKED:
+            status, reason = CardStatus.REVOKED.value, REVOKE_REASONS[int(reason_u * len(REVOKE_REASONS))]
             changed = now - timedelta(days=int(when_u * 200), seconds=int(reason_u * 86_400))
-        elif outcome == "reported_decreased":
-            status, reason = "reported_decreased", PICK_DECREASE(reason_u)
-            if obj not in EMPLOYED and reason == "stopped":
-                reason = "transfer_out_of_province"  # only an employer stops a participation
+        elif outcome == CardStatus.REPORTED_DECREASED:
+            status, reason = CardStatus.REPORTED_DECREASED.value, PICK_DECREASE(reason_u)
+            if obj not in EMPLOYED and reason == DecreaseReason.STOPPED:
+                reason = DecreaseReason.TRANSFER_OUT_OF_PROVINCE.value  # only an employer stops a participation
             valid_to = _last_of_month(_month_start(today, int(when_u * 6)))
             valid_from = min(valid_from, _month_start(valid_to, 1))
             changed = now - timedelta(days=int(when_u * 180), seconds=int(reason_u * 86_400))
