@@ -5,7 +5,8 @@ map and unit of work cost more than the statements themselves on this path.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select
 
@@ -55,8 +56,25 @@ _BY = {
     "cccd": _cards_where(_PERSON_T.c.cccd == bindparam("value"), limit=1),
     "bhxh_code": _cards_where(_PERSON_T.c.bhxh_code == bindparam("value"), limit=1),
 }
+
+
+class StoredCheck(NamedTuple):
+    """A stored CardCheck row's values (its fields are the columns; the INSERT is built from them)."""
+
+    id: str
+    client_id: str
+    facility_code: str
+    staff_cccd: str | None
+    staff_name: str | None
+    identifier_type: str
+    person_id: int | None
+    card_id: str | None
+    result_code: str
+    checked_at: datetime
+
+
 _CHECK_T = cast(Table, CardCheck.__table__)
-_CHECK_INSERT = insert(_CHECK_T).values({c.key: bindparam(c.key) for c in _CHECK_T.c})
+_CHECK_INSERT = insert(_CHECK_T).values({name: bindparam(name) for name in StoredCheck._fields})
 
 
 def card_rows(conn: Runner, kind: str, value: str, staff: tuple[str, str]) -> tuple[list[CardRow], tuple]:
@@ -98,6 +116,6 @@ def require_active(desk: tuple[str | None, bool | None]) -> str | None:
     return staff_name
 
 
-def store_check(conn: Runner, values: dict) -> None:
+def store_check(conn: Runner, check: StoredCheck) -> None:
     """The CardCheck row, committed when this returns (db/statements.py)."""
-    conn.execute(_CHECK_INSERT, values)
+    conn.execute(_CHECK_INSERT, check._asdict())

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -37,6 +36,7 @@ from services.card_check_input import (  # noqa: F401  (re-exported: the views a
     parse_iso_date,
 )
 from services.card_check_reads import (
+    StoredCheck,
     card_rows,
     require_active,
     same_person_cards,
@@ -64,7 +64,7 @@ _OK, _EXPIRED = ResultCode.OK, ResultCode.EXPIRED  # looked up once: every check
 
 @dataclass
 class CheckOutcome:
-    check: SimpleNamespace  # the stored CardCheck's values (id, checked_at, ...), not a model
+    check: StoredCheck  # the stored CardCheck's values (id, checked_at, ...)
     result_code: ResultCode
     row: CardRow | None = None  # the card the check is about, when found
     renewed: CardRow | None = None  # its replacement (003/004)
@@ -119,15 +119,15 @@ def _card_state_code(target: CardRow, current: CardRow | None, today: date) -> t
 def check(conn: Runner, *, client_id: str, facility_code: str, inp: CheckInput, keys_dir: str) -> CheckOutcome:
     """Decide, store the CardCheck and commit; the caller answers only after this returns."""
     code, row, renewed, id_type = _decide(conn, client_id, inp, keys_dir)
-    values = dict(
+    stored = StoredCheck(
         id=new_id(), client_id=client_id, facility_code=facility_code,
         staff_cccd=inp.staff_cccd if inp.staff_cccd and CCCD_RE.match(inp.staff_cccd) else None,
         staff_name=inp.staff_name[:MAX_NAME] if inp.staff_name else None,
         identifier_type=id_type, person_id=row.person.id if row else None,
         card_id=row.card.id if row else None, result_code=code.value, checked_at=clock.now(),
     )
-    store_check(conn, values)
-    return CheckOutcome(SimpleNamespace(**values), code, row, renewed)
+    store_check(conn, stored)
+    return CheckOutcome(stored, code, row, renewed)
 
 
 def _lookup(conn: Runner, inp: CheckInput, id_type: str, staff: tuple, keys_dir: str):

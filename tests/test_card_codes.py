@@ -12,8 +12,9 @@ from card_codes import (
     ResultCode,
     decided_code,
 )
-from models import Card
+from models import Card, CardCheck
 from services import terminations
+from services.card_check_reads import StoredCheck
 from services.card_rows import CARD_COLS, CardValues, new_card_values
 from services.identifiers import OBJECT_CODES
 from tests.api.clinic.cases import CASES
@@ -80,6 +81,7 @@ def test_employer_reasons_come_from_the_vocabulary():
 
 def test_card_rows_are_the_table():
     assert [c.key for c in CARD_COLS] == list(CardValues._fields)
+    assert list(StoredCheck._fields) == list(CardCheck.__table__.c.keys())  # every column of the check is stored
     given = dict(id="c", card_number="DN4010123456789", person_id=1, object_code="DN", benefit_level=4,
                  province_code="01", facility_code="01001", valid_from=None, valid_to=None, issuing_agency="BHXH",
                  now="now")
