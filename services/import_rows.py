@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 import clock
 from services.identifiers import check_cccd
+from services.names import clean_name
 
 CHUNK = 5000  # rows per executemany / IN (...) list
 _GENDER_WORDS = {"male": "male", "female": "female", "nam": "male", "nữ": "female", "nu": "female"}
@@ -136,7 +137,8 @@ def _name(value: str, what: str = "full_name", limit: int = 200) -> str | None:
 
 def _identity(row: dict[str, str], problems: list[str]) -> tuple[str | None, date | None, str | None]:
     """full_name, date_of_birth, gender (problems appended)."""
-    name_problem = _name(" ".join(row["full_name"].split()))
+    name = clean_name(row["full_name"])
+    name_problem = _name(name)
     if name_problem:
         problems.append(name_problem)
     dob, problem = _birth_date(row["date_of_birth"])
@@ -145,7 +147,7 @@ def _identity(row: dict[str, str], problems: list[str]) -> tuple[str | None, dat
     gender, problem = _gender(row["gender"])
     if problem:
         problems.append(problem)
-    return (None if name_problem else " ".join(row["full_name"].split())), dob, gender
+    return (None if name_problem else name), dob, gender
 
 
 def _cccd(value: str, dob: date | None, gender: str | None, problems: list[str]) -> None:
