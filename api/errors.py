@@ -10,7 +10,7 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from errors import AdapterUnavailable, AppError, DatabaseUnavailable, RateLimited, ValidationFailed
+from errors import AdapterUnavailable, AppError, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +32,6 @@ _HTTP_CODES = {
     500: "internal_error",
     503: "service_unavailable",
 }
-
-
-class ApiError(AppError):
-    """DEPRECATED, kept only until the card modules move to typed errors.py refusals (then removed):
-    the old `(status, code, detail, ...)` signature on top of errors.AppError."""
-
-    def __init__(self, status: int, code: str, detail: str | None = None, *,
-                 errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                 extra: dict[str, Any] | None = None, title: str | None = None):
-        super().__init__(detail, code=code, errors=errors, headers=headers, extra=extra)
-        self.status = status  # type: ignore[misc]
-        self.title = title  # type: ignore[misc]
-
-
-def validation_error(errors: dict[str, Any], detail: str = "The request has invalid fields.") -> ValidationFailed:
-    """DEPRECATED alias of errors.ValidationFailed (removed with ApiError)."""
-    return ValidationFailed(errors, detail)
-
-
-def rate_limited(retry_after: float, code: str = "rate_limited", detail: str | None = None) -> RateLimited:
-    """DEPRECATED alias of errors.RateLimited (removed with ApiError)."""
-    return RateLimited(detail, retry_after=retry_after, code=code)
 
 
 def problem(status: int, code: str, detail: str | None = None, *, title: str | None = None,

@@ -8,7 +8,7 @@ from flask import Response, current_app, jsonify, request
 
 import db
 from api import API_PREFIX
-from api.errors import ApiError
+from errors import NotFound
 from api.pagination import PageArgs, page_schema, paginate
 from auth.roles import CITIZEN, CLINIC, current_actor
 from services import card_checks, card_signing, cards
@@ -45,7 +45,7 @@ def my_card():
 def _qr_payload() -> str:
     view = cards.my_card(db.hot_path_runner(), current_actor().account_id, _keys_dir())
     if view["qr"] is None:
-        raise ApiError(404, "no_qr", f"The card is {view['status']}: there is no QR to show.")
+        raise NotFound(f"The card is {view['status']}: there is no QR to show.", code="no_qr")
     return view["qr"]
 
 
