@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from policy import ADDRESS_LIMITS
+
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", Path(__file__).resolve().parent / "instance"))
 
 
@@ -38,9 +40,18 @@ def load(overrides: dict | None = None) -> dict:
         "SMS_OUTBOX_FILE": env.get("SMS_OUTBOX_FILE", str(instance_dir / "sms-outbox.jsonl")),
         "SMS_HTTP_URL": env.get("SMS_HTTP_URL"),
         "SMS_HTTP_TIMEOUT": float(env.get("SMS_HTTP_TIMEOUT", "5")),
+        "SMS_HTTP_BACKOFF": float(env.get("SMS_HTTP_BACKOFF", "0.25")),  # seconds before the one retry
         "REGISTRY_BACKEND": env.get("REGISTRY_BACKEND", "local"),
         "REGISTRY_URL": env.get("REGISTRY_URL"),
         "REGISTRY_TIMEOUT": float(env.get("REGISTRY_TIMEOUT", "3")),
+        "REGISTRY_RETRY_AFTER": int(env.get("REGISTRY_RETRY_AFTER", "30")),  # Retry-After when it is down
+        "THROTTLE_PREFIX": env.get("THROTTLE_PREFIX", "vssid:throttle:"),  # Redis keys of auth/throttle.py
+        # Per-address limits (api/limits.py): storage (Redis when set, else process memory) and keys.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "vssid"),
+        **{f"RATELIMIT_{name}": env.get(f"RATELIMIT_{name}", default) for name, default in ADDRESS_LIMITS.items()},
+        # How long a repeated Idempotency-Key waits for the first request's batch before 409.
+        "IDEMPOTENCY_WAIT_SECONDS": float(env.get("IDEMPOTENCY_WAIT_SECONDS", "10")),
         "CARD_KEYS_DIR": env.get("CARD_KEYS_DIR", str(instance_dir / "card-keys")),
         "PORT": int(env.get("PORT", "8000")),
         # Domain settings with their legal values; see docs/decisions.md.

@@ -17,13 +17,19 @@ import requests
 
 import clock
 from config import ConfigError
+from errors import AdapterUnavailable
+from policy import UNAVAILABLE_RETRY_AFTER_S
 from privacy import mask_tail
 
 log = logging.getLogger(__name__)
 
 
-class SmsUnavailable(RuntimeError):
-    """The message could not be handed to the gateway now; the outbox tries again later."""
+class SmsUnavailable(AdapterUnavailable):
+    """The message could not be handed to the gateway: 503, nothing of the challenge kept."""
+
+    code = "sms_unavailable"
+    detail = "The SMS gateway is unavailable; try again shortly."
+    retry_after = UNAVAILABLE_RETRY_AFTER_S
 
 
 class SmsRefused(SmsUnavailable):
@@ -116,7 +122,7 @@ class HttpSender:
 
 
 def from_config(cfg: dict):
-    backend = cfg.get("SMS_BACKEND", "outbox")
+    backend = cfg.get("SMS_BACKEND") or "outbox"
     if backend == "outbox":
         return OutboxSender(cfg["SMS_OUTBOX_FILE"])
     if backend == "console":
@@ -124,6 +130,6 @@ def from_config(cfg: dict):
     if backend == "http":
         if not cfg.get("SMS_HTTP_URL"):
             raise ConfigError("SMS_BACKEND=http needs SMS_HTTP_URL: set it to the gateway's endpoint")
-        return HttpSender(cfg["SMS_HTTP_URL"], timeout=float(cfg.get("SMS_HTTP_TIMEOUT", 5)),
-                          backoff=float(cfg.get("SMS_HTTP_BACKOFF", 0.25)))
+        return HttpSender(cfg["SMS_HTTP_URL"], timeout=float(cfg.get("SMS_HTTP_TIMEOUT") or 5),
+                          backoff=float(cfg.get("SMS_HTTP_BACKOFF") or 0.25))
     raise ConfigError(f"unknown SMS_BACKEND {backend!r}: use outbox, console or http")

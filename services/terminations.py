@@ -19,15 +19,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import clock
+from card_codes import CardStatus, DecreaseReason
 from models import Card, Employment, InsuredPerson
 from services import audit, bulk_sql, notifications
-from services.enrollment import (
-    Employer, chunks, month_str, parse_month, rejected, text_field, unknown_fields,
+from services.batch_rows import (
+    Employer,
+    chunks,
+    month_str,
+    parse_month,
+    rejected,
+    text_field,
+    unknown_fields,
 )
 from services.identifiers import check_bhxh, check_cccd
 
 FIELDS = ("cccd", "bhxh_code", "end_month", "reason")
-REASONS = ("stopped", "transfer_out_of_province", "transfer_in_province")
+# An employer reports these; reenrolled_same_unit is the agency's own (an import may carry it).
+REASONS = tuple(r.value for r in DecreaseReason if r is not DecreaseReason.REENROLLED_SAME_UNIT)
 
 
 @dataclass
@@ -170,10 +178,10 @@ def _decrease_cards(session: Session, cards: dict[str, tuple[Row, int]], now) ->
     changes = []
     for cid in ids:
         number, status, _ = info[cid]
-        if cid in still_used or status == "revoked":
+        if cid in still_used or status == CardStatus.REVOKED:
             continue
         r, _eid = cards[cid]
-        changes.append({"id": cid, "status": "reported_decreased", "status_reason": r.reason,
+        changes.append({"id": cid, "status": CardStatus.REPORTED_DECREASED.value, "status_reason": r.reason,
                         "status_changed_at": now, "valid_to": last_day(r.end_month)})
     bulk_sql.update_rows(session, Card, changes)
     return {code: number for number, _status, code in info.values()}
