@@ -6,9 +6,8 @@ transaction, see services.idempotency) resolves persons, employments and cards w
 chunks and writes new rows with multi-row INSERTs, so the statement count grows with
 rows / CHUNK, never with rows. The row shape is services/enrollment_rows.py.
 
-Row codes: validation_error, registry_mismatch, already_enrolled (an active employee of this unit,
-or the CCCD repeated in this batch), bhxh_code_not_found, bhxh_code_mismatch (the given code
-belongs to someone else), card_revoked (an officer revoked the card this enrollment would reuse).
+Row codes (docs/employer.md): validation_error, registry_mismatch, already_enrolled,
+bhxh_code_not_found, bhxh_code_mismatch, card_revoked.
 """
 from __future__ import annotations
 
