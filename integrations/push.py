@@ -130,7 +130,7 @@ def _error_code(resp: requests.Response) -> str | None:
 
 
 def from_config(cfg: dict):
-    backend = cfg.get("PUSH_BACKEND", "local")
+    backend = cfg.get("PUSH_BACKEND") or "local"
     if backend == "local":
         return LocalPushSender(cfg["PUSH_OUTBOX_FILE"])
     if backend == "fcm":

@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 
 import clock
 from card_codes import CardStatus
-from models import Card, Employment, Facility, InsuredPerson, new_id
+from models import Card, Employment, InsuredPerson, new_id
 from services import audit, batch_rows, bhxh_codes, bulk_sql, notifications, provinces
 from services.batch_rows import MAX_ROWS, Employer, month_str, parse_month, rejected  # noqa: F401 (re-exported)
 from services.card_rows import new_card_values
 from services.contributions import Rates, monthly
-from services.enrollment_rows import FIELDS, MAX_SALARY, REQUIRED, Row, validate  # noqa: F401
-from services.identifiers import FACILITY_RE, card_number
+from services.enrollment_rows import FIELDS, MAX_SALARY, REQUIRED, Row, known_facilities, validate  # noqa: F401
+from services.identifiers import card_number
 from services.names import same_name
 
 CHUNK = batch_rows.CHUNK  # rows per IN query and per multi-row write; read at call time (tests shrink it)
@@ -44,22 +44,10 @@ class Prepared:
     rows: list[Row] = field(default_factory=list)
 
 
-def _known_facilities(session: Session, raw_rows: list) -> set[str]:
-    wanted = sorted({
-        r["primary_care_facility_code"].strip() for r in raw_rows
-        if isinstance(r, dict) and isinstance(r.get("primary_care_facility_code"), str)
-        and FACILITY_RE.match(r["primary_care_facility_code"].strip())
-    })
-    found: set[str] = set()
-    for chunk in chunks(wanted):
-        found.update(session.scalars(select(Facility.code).where(Facility.code.in_(chunk))))
-    return found
-
-
 def prepare(session: Session, raw_rows: list, registry: Any) -> Prepared:
     """Everything that reads but never writes: field checks, facilities, the registry (once)."""
     today = clock.today()
-    facilities = _known_facilities(session, raw_rows)
+    facilities = known_facilities(session, raw_rows, CHUNK)
     prep = Prepared(received=len(raw_rows))
     first_row: dict[str, int] = {}
     for index, raw in enumerate(raw_rows, start=1):

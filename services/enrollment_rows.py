@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.batch_rows import MISSING, parse_month, text_field, unknown_fields
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Facility
+from services.batch_rows import MISSING, chunks, parse_month, text_field, unknown_fields
 from services.identifiers import FACILITY_RE, GENDERS, check_bhxh, check_cccd, normalize_phone
 from services.names import clean_name
 
@@ -134,3 +138,16 @@ def validate(raw: Any, index: int, today: date, facilities: set[str]) -> Row | d
     if errors:
         return errors
     return Row(index, cccd, full_name, dob, gender, salary, start, job_title, facility, phone, bhxh)  # type: ignore[arg-type]
+
+
+def known_facilities(session: Session, raw_rows: list, chunk_size: int) -> set[str]:
+    """The facility codes of these rows that exist (one IN query per chunk)."""
+    wanted = sorted({
+        r["primary_care_facility_code"].strip() for r in raw_rows
+        if isinstance(r, dict) and isinstance(r.get("primary_care_facility_code"), str)
+        and FACILITY_RE.match(r["primary_care_facility_code"].strip())
+    })
+    found: set[str] = set()
+    for chunk in chunks(wanted, chunk_size):
+        found.update(session.scalars(select(Facility.code).where(Facility.code.in_(chunk))))
+    return found
