@@ -2,6 +2,7 @@
 
 - `uq_link_requests_linked_person`: a unique partial index, so concurrent link attempts on one
   record cannot all commit (SQLite reads outside its write lock; PostgreSQL had row locks).
+- `ix_insured_persons_dob_without_cccd`: báo tăng finds a legacy record (no CCCD yet) by birth date.
 - `accounts.totp_secret` widens to 255 characters and every plain secret already stored is sealed
   (auth/secrets_box.py) with the key ring in DATA_KEYS_DIR (created if absent). The downgrade opens
   them again, so it needs the same ring.
@@ -48,6 +49,8 @@ def _convert(seal: bool) -> None:
 def upgrade() -> None:
     op.create_index('uq_link_requests_linked_person', 'link_requests', ['person_id'], unique=True,
                     postgresql_where=sa.text("status = 'linked'"), sqlite_where=sa.text("status = 'linked'"))
+    op.create_index('ix_insured_persons_dob_without_cccd', 'insured_persons', ['date_of_birth'],
+                    postgresql_where=sa.text('cccd IS NULL'), sqlite_where=sa.text('cccd IS NULL'))
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.alter_column('totp_secret', existing_type=sa.String(length=64), type_=sa.String(length=255),
                               existing_nullable=True)
@@ -59,4 +62,5 @@ def downgrade() -> None:
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.alter_column('totp_secret', existing_type=sa.String(length=255), type_=sa.String(length=64),
                               existing_nullable=True)
+    op.drop_index('ix_insured_persons_dob_without_cccd', table_name='insured_persons')
     op.drop_index('uq_link_requests_linked_person', table_name='link_requests')
