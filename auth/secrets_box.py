@@ -121,7 +121,7 @@ def rotate_ring(folder: str | Path) -> str:
 # ---- boxes -------------------------------------------------------------------------------------
 
 def is_box(value: str | None) -> bool:
-    return bool(value) and value.startswith(PREFIX + ".")
+    return value is not None and value.startswith(PREFIX + ".")
 
 
 def seal(folder: str | Path, plaintext: str, owner: str) -> str:

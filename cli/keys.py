@@ -36,7 +36,7 @@ def rotate(activate_after: str) -> None:
     delay = parse_duration(activate_after)
     folder = current_app.config["CARD_KEYS_DIR"]
     kid, published = card_signing.rotate(folder, delay)
-    signs_from = next(e.activates_at for e in card_signing.load(folder).entries if e.kid == kid)
+    signs_from = next(e.activates_at or e.created_at for e in card_signing.load(folder).entries if e.kid == kid)
     click.echo(f"new signing key {kid}, signing from {signs_from.isoformat()}; published keys: {', '.join(published)}")
 
 

@@ -162,6 +162,8 @@ def rotate(folder: str | Path, activate_after: timedelta = ACTIVATE_AFTER) -> tu
     ensure_keys(folder)
     with _locked(folder):
         manifest = _read_manifest(folder)
+        if manifest is None:  # ensure_keys just wrote it; only a folder emptied meanwhile gets here
+            raise FileNotFoundError(folder / MANIFEST)
         manifest.pop("signer", None)  # the signer is derived from the activation times
         now = clock.now()
         activates_at = now + activate_after

@@ -22,11 +22,14 @@ def rewrap_totp_secrets(session: Session, folder: str) -> int:
         if not rows:
             return changed
         for account_id, stored in rows:
+            if stored is None:
+                continue
             owner = secrets_box.totp_owner(account_id)
             new = (secrets_box.rewrap(folder, stored, owner) if secrets_box.is_box(stored)
                    else secrets_box.seal(folder, stored, owner))
             if new != stored:
-                changed += session.execute(update(Account).where(
-                    Account.id == account_id, Account.totp_secret == stored).values(totp_secret=new)).rowcount
+                result = session.execute(update(Account).where(
+                    Account.id == account_id, Account.totp_secret == stored).values(totp_secret=new))
+                changed += result.rowcount  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
         last_id = rows[-1][0]
         session.commit()

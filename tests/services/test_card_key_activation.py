@@ -3,7 +3,7 @@ yesterday's JWKS met an unknown kid. Now a new key is published ACTIVATE_AFTER b
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import clock
 from services import card_signing
@@ -11,7 +11,7 @@ from services.card_verifier import Verifier, b64url_decode
 
 CLAIMS = {"cid": "c", "cn": "DN4010123456789", "n": "A", "dob": "1995-03-05", "g": "male", "f": "01001",
           "vf": "2026-01-01", "vt": "2026-12-31", "iat": 0, "exp": 2_000_000_000}
-T0 = datetime(2026, 6, 15, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 
 
 def _kid(payload: str) -> str:
