@@ -53,6 +53,8 @@ def load(overrides: dict | None = None) -> dict:
         # How long a repeated Idempotency-Key waits for the first request's batch before 409.
         "IDEMPOTENCY_WAIT_SECONDS": float(env.get("IDEMPOTENCY_WAIT_SECONDS", "10")),
         "CARD_KEYS_DIR": env.get("CARD_KEYS_DIR", str(instance_dir / "card-keys")),
+        # Key-encryption keys of secrets stored at rest (auth/secrets_box.py); not derived from SECRET_KEY.
+        "DATA_KEYS_DIR": env.get("DATA_KEYS_DIR", str(instance_dir / "data-keys")),
         "PORT": int(env.get("PORT", "8000")),
         # Domain settings with their legal values; see docs/decisions.md.
         "BASE_SALARY_VND": int(env.get("BASE_SALARY_VND", "2340000")),

@@ -86,11 +86,17 @@ def roles_required(*roles: str) -> Callable:
     """401 without a valid token, 403 with a valid token of another role."""
 
     def decorate(fn):
+        client_checked_by_view = getattr(fn, "_checks_client_active", False)
+
         @wraps(fn)
         def wrapper(*args, **kwargs):
             actor = _actor_from_claims(_verified_claims())
             if actor.role not in roles:
                 raise Forbidden("This token's role may not make this call.")
+            if actor.role not in ACCOUNT_ROLES and not client_checked_by_view:
+                from auth.client_state import require_active
+
+                require_active(actor.subject)  # a deactivated client's tokens end at once
             g.actor = actor
             return fn(*args, **kwargs)
 

@@ -1,4 +1,4 @@
-"""`flask clients create clinic|employer ...` and `flask clients add-staff ...` (CONTRACT §7)."""
+"""`flask clients create clinic|employer ...`, `flask clients add-staff ...` and `flask clients deactivate ...`."""
 from __future__ import annotations
 
 import json
@@ -60,6 +60,20 @@ def add_staff(client_id: str, cccd: str, name: str) -> None:
     session.commit()
     click.echo(json.dumps({"client_id": client_id, "cccd": staff.cccd, "full_name": staff.full_name},
                           ensure_ascii=False))
+
+
+@clients_group.command("deactivate")
+@click.argument("client_id")
+def deactivate(client_id: str) -> None:
+    """End a client of any kind: no new tokens, and the tokens it holds are refused at once."""
+    session = db.session()
+    try:
+        client = api_clients.deactivate(session, client_id)
+    except api_clients.ClientError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(json.dumps({"client_id": client.client_id, "kind": client.kind, "active": False}))
 
 
 COMMANDS = [clients_group]

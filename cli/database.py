@@ -12,28 +12,30 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 db_group = AppGroup("db", help="Database schema.")
 
 
-def alembic_config(url: str):
+def alembic_config(url: str, data_keys_dir: str | None = None):
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["url"] = url
+    if data_keys_dir:  # migration 0009 seals stored TOTP secrets with this ring
+        cfg.attributes["data_keys_dir"] = data_keys_dir
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", data_keys_dir: str | None = None) -> None:
     from alembic import command
 
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(alembic_config(url, data_keys_dir), revision)
 
 
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    upgrade(current_app.config["DATABASE_URL"], revision)
+    upgrade(current_app.config["DATABASE_URL"], revision, current_app.config["DATA_KEYS_DIR"])
     click.echo(f"database at {revision}")
 
 

@@ -5,7 +5,7 @@ import threading
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.statements import CoreRunner, PsycopgRunner, Runner
@@ -64,7 +64,11 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        # A request may hold two connections (its session and the autocommit one) while it waits for
+        # SQLite's write lock; a connection is only a file handle, so the pool fits 20 such requests.
+        in_memory = make_url(url).database in (None, "", ":memory:")  # a SingletonThreadPool, unsized
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+                               **({} if in_memory else {"pool_size": 20, "max_overflow": 20}))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial

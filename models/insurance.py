@@ -56,5 +56,8 @@ class Card(Base):
 
 # The current card is the one with the latest valid_from; older ones answer 003/004 at a clinic.
 Index("ix_cards_person_valid_from", Card.person_id, Card.valid_from)
+# Báo tăng finds a legacy record (no CCCD yet) by its birth date (services/enrollment_matching.py).
+Index("ix_insured_persons_dob_without_cccd", InsuredPerson.date_of_birth,
+      postgresql_where=InsuredPerson.cccd.is_(None), sqlite_where=InsuredPerson.cccd.is_(None))
 # Offline verifiers poll for revocations since a time.
 Index("ix_cards_status_changed_at", Card.status_changed_at)

@@ -44,3 +44,8 @@ class LinkRequest(Base):
 
 # The officers' queue: pending reviews, oldest first.
 Index("ix_link_requests_status_created", LinkRequest.status, LinkRequest.created_at)
+# One accepted link per insurance record, whatever the database's isolation: concurrent attempts that
+# all read the record as free (SQLite reads outside the write lock) cannot all commit a link; the
+# losers' IntegrityError answers already_linked.
+Index("uq_link_requests_linked_person", LinkRequest.person_id, unique=True,
+      postgresql_where=LinkRequest.status == "linked", sqlite_where=LinkRequest.status == "linked")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import clock
-from auth import otp, passwords, sessions
+from auth import otp, passwords, secrets_box, sessions
 from errors import (
     AccountExists, AppError, ChallengeNotFound, Conflict, Invalid, InvalidOtp, RateLimited, Unauthorized,
     ValidationFailed,
@@ -218,9 +218,10 @@ def totp_begin(session: Session, account_id: int) -> dict:
     account = session.get(Account, account_id)
     if account.totp_enabled:
         raise TotpAlreadyEnabled()
-    account.totp_secret = otp.new_totp_secret()
+    secret = otp.new_totp_secret()
+    account.totp_secret = secrets_box.seal_totp(account.id, secret)  # envelope-encrypted at rest
     session.commit()
-    return {"secret": account.totp_secret, "otpauth_uri": otp.provisioning_uri(account.totp_secret, account.phone)}
+    return {"secret": secret, "otpauth_uri": otp.provisioning_uri(secret, account.phone)}
 
 
 def totp_confirm(session: Session, account_id: int, code: str) -> None:
@@ -229,7 +230,7 @@ def totp_confirm(session: Session, account_id: int, code: str) -> None:
         raise TotpAlreadyEnabled()
     if not account.totp_secret:
         raise TotpNotStarted()
-    step = otp.totp_step(account.totp_secret, code, clock.now())
+    step = otp.totp_step(secrets_box.totp_secret(account.id, account.totp_secret), code, clock.now())
     if step is None:
         raise InvalidOtp("The code is not right; check the time on the phone.")
     account.totp_enabled = True

@@ -124,10 +124,28 @@ def add_staff(session: Session, client_id: str, cccd: str, full_name: str) -> Cl
     return staff
 
 
-def authenticate(session: Session, client_id: str, secret: str) -> ApiClient | None:
-    """The active client with this id and secret, or None (same work either way)."""
+def deactivate(session: Session, client_id: str) -> ApiClient:
+    """End a client (any kind): no new token, and its tokens already issued are refused from the
+    next request on (auth/client_state.py). Flushes; the CLI commits."""
     client = session.get(ApiClient, client_id) if client_id else None
-    right = client_secrets.verify_secret(client.secret_hash if client else None, secret)
+    if client is None:
+        raise ClientError(f"no client {client_id}")
+    was_active = client.active
+    client.active = False
+    session.flush()
+    audit.record(session, ("system", None), "client.deactivate", ("client", client.client_id),
+                 {"kind": client.kind, "was_active": was_active})
+    return client
+
+
+def authenticate(session: Session, client_id: str, secret: str) -> ApiClient | None:
+    """The active client with this id and secret, or None (same work either way). A secret still
+    stored in the old SECRET_KEY-bound form is re-stored in the current one when it matches."""
+    client = session.get(ApiClient, client_id) if client_id else None
+    right, stale = client_secrets.check_secret(client.secret_hash if client else None, secret)
+    if right and stale and client is not None:
+        client.secret_hash = client_secrets.hash_secret(secret)
+        session.commit()
     return client if right and client is not None and client.active else None
 
 

@@ -32,8 +32,19 @@ def chunks(items: Sequence, size: int | None = None) -> Iterable[Sequence]:
 
 
 def rejected(row: int, code: str, errors: dict[str, list[str]], **extra: Any) -> dict:
+    """A rejected row: its code, and per field `[{"code", "message"}]` (the message for people,
+    the code for programs: a field error of a validation_error row is required, unknown_field or
+    invalid; any other rejection gives its own code to each of its messages)."""
     return {"row": row, "status": "rejected", "bhxh_code": None, "card_number": None,
-            **extra, "code": code, "errors": errors}
+            **extra, "code": code, "errors": {
+                name: [{"code": field_code(code, message), "message": message} for message in messages]
+                for name, messages in errors.items()}}
+
+
+def field_code(row_code: str, message: str) -> str:
+    if row_code != "validation_error":
+        return row_code
+    return {MISSING: "required", UNKNOWN: "unknown_field"}.get(message, "invalid")
 
 
 def month_index(d: date) -> int:

@@ -2,9 +2,14 @@
 
 Layout of the folder (0700, files 0600; created on first use):
   <kid>.pem    a PKCS#8 private key (never leaves the folder; the JWKS carries only x, y)
-  keys.json    {"signer": kid, "keys": [{"kid", "created_at", "retired_at"}]}
-A retired key stays published until `retired_at + MAX_QR_LIFETIME`: no payload it signed can
-outlive that, because every payload's exp is at most MAX_QR_LIFETIME after signing.
+  keys.json    {"keys": [{"kid", "created_at", "activates_at", "retired_at"}]}
+A key is published from the moment it is created, but signs only from `activates_at`
+(`rotate(..., activate_after=ACTIVATE_AFTER)`): an offline verifier that syncs the JWKS once a day
+already holds the kid of every QR it can be shown. The signer at a time is the key activated last
+and not yet retired (the previous signer's `retired_at` is the new key's `activates_at`). A
+retired key stays published until `retired_at + MAX_QR_LIFETIME`: no payload it signed can
+outlive that, because every payload's exp is at most MAX_QR_LIFETIME after signing. Manifests of
+older versions (a "signer" field, no `activates_at`) read as keys activated when created.
 
 Keys are loaded once per process and reloaded only when keys.json changes (inode + mtime), so
 signing costs one ECDSA operation, not a disk read.
@@ -30,6 +35,9 @@ import clock
 from services.card_verifier import Verifier
 
 MAX_QR_LIFETIME = timedelta(days=30)
+# A daily JWKS sync plus a day of slack (a verifier that missed one sync); `--activate-after 0` is for
+# a compromised key, when an unknown kid at a desk is the lesser harm.
+ACTIVATE_AFTER = timedelta(hours=48)
 MANIFEST = "keys.json"
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
@@ -56,15 +64,30 @@ class KeyEntry:
     private_key: ec.EllipticCurvePrivateKey
     created_at: datetime
     retired_at: datetime | None
+    activates_at: datetime | None = None
 
     def published(self, now: datetime) -> bool:
         return self.retired_at is None or self.retired_at + MAX_QR_LIFETIME > now
 
+    def signs(self, now: datetime) -> bool:
+        return (self.activates_at or self.created_at) <= now and (self.retired_at is None or self.retired_at > now)
+
 
 @dataclass(frozen=True)
 class KeySet:
-    signer: KeyEntry
     entries: tuple[KeyEntry, ...]
+
+    def signer_at(self, now: datetime) -> KeyEntry:
+        """The key activated last among those signing now (the earliest key if none is, e.g. a clock
+        set back before the first activation)."""
+        signing = [e for e in self.entries if e.signs(now)]
+        if not signing:
+            return min(self.entries, key=lambda e: e.activates_at or e.created_at)
+        return max(signing, key=lambda e: (e.activates_at or e.created_at, e.created_at))
+
+    @property
+    def signer(self) -> KeyEntry:
+        return self.signer_at(clock.now())
 
     def jwks(self, now: datetime) -> dict:
         return {"keys": [public_jwk(e.kid, e.private_key.public_key()) for e in self.entries if e.published(now)]}
@@ -109,13 +132,14 @@ def _read_manifest(folder: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def _new_key(folder: Path) -> dict:
+def _new_key(folder: Path, now: datetime, activates_at: datetime | None = None) -> dict:
     private_key = ec.generate_private_key(ec.SECP256R1())
     kid = key_id(private_key.public_key())
     pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
     _write_private(folder / f"{kid}.pem", pem)
-    return {"kid": kid, "created_at": clock.now().isoformat(), "retired_at": None}
+    return {"kid": kid, "created_at": now.isoformat(), "activates_at": (activates_at or now).isoformat(),
+            "retired_at": None}
 
 
 def ensure_keys(folder: str | Path) -> None:
@@ -125,23 +149,29 @@ def ensure_keys(folder: str | Path) -> None:
         return
     with _locked(folder):
         if _read_manifest(folder) is None:
-            entry = _new_key(folder)
-            _write_manifest(folder, {"signer": entry["kid"], "keys": [entry]})
+            entry = _new_key(folder, clock.now())
+            _write_manifest(folder, {"keys": [entry]})
 
 
-def rotate(folder: str | Path) -> tuple[str, list[str]]:
-    """Add a key and make it the signer; the old signer is retired now. Returns (new kid, published kids)."""
+def rotate(folder: str | Path, activate_after: timedelta = ACTIVATE_AFTER) -> tuple[str, list[str]]:
+    """Add a key, published now, signing from now + activate_after; every key still signing (or
+    waiting to) stops at that moment. Returns (new kid, published kids)."""
+    if activate_after < timedelta(0):
+        raise ValueError("activate_after must not be negative")
     folder = Path(folder)
     ensure_keys(folder)
     with _locked(folder):
         manifest = _read_manifest(folder)
+        if manifest is None:  # ensure_keys just wrote it; only a folder emptied meanwhile gets here
+            raise FileNotFoundError(folder / MANIFEST)
+        manifest.pop("signer", None)  # the signer is derived from the activation times
         now = clock.now()
+        activates_at = now + activate_after
         for entry in manifest["keys"]:
-            if entry["kid"] == manifest["signer"] and entry["retired_at"] is None:
-                entry["retired_at"] = now.isoformat()
-        new = _new_key(folder)
+            if entry["retired_at"] is None or datetime.fromisoformat(entry["retired_at"]) > activates_at:
+                entry["retired_at"] = activates_at.isoformat()
+        new = _new_key(folder, now, activates_at)
         manifest["keys"].append(new)
-        manifest["signer"] = new["kid"]
         _write_manifest(folder, manifest)
     keyset = load(folder)
     return new["kid"], [jwk["kid"] for jwk in keyset.jwks(clock.now())["keys"]]
@@ -180,9 +210,9 @@ def load(folder: str | Path) -> KeySet:
                 private_key=serialization.load_pem_private_key(pem, password=None),
                 created_at=datetime.fromisoformat(item["created_at"]),
                 retired_at=datetime.fromisoformat(item["retired_at"]) if item["retired_at"] else None,
+                activates_at=datetime.fromisoformat(item["activates_at"]) if item.get("activates_at") else None,
             ))
-        signer = next(e for e in entries if e.kid == manifest["signer"])
-        keyset = KeySet(signer=signer, entries=tuple(entries))
+        keyset = KeySet(entries=tuple(entries))
         _cache[str(folder)] = (stamp, keyset)
         return keyset
 

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 import clock
-from card_codes import EXPIRED, CardStatus, decided_code
+from card_codes import EXPIRED, CardStatus, DecreaseReason, decided_code
 from errors import NotFound, NotLinked
 from models import Card, Facility, InsuredPerson
 from services import card_signing, people
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # how hot-path statements are run (db/statements.py); service
 VN_TZ = timezone(timedelta(hours=7))
 # Kept for their importers; the vocabulary itself is card_codes.CardStatus.
 ACTIVE, REVOKED, REPORTED_DECREASED = CardStatus.ACTIVE, CardStatus.REVOKED, CardStatus.REPORTED_DECREASED
+_DECREASE_VALUES = frozenset(r.value for r in DecreaseReason)
 _CARD_T, _PERSON_T, _FACILITY_T = Card.__table__, InsuredPerson.__table__, Facility.__table__
 
 
@@ -100,6 +101,14 @@ def my_card(runner: Runner, account_id: int, keys_dir: str) -> dict:
 FEED_SAFETY_MARGIN = timedelta(seconds=60)
 
 
+def _published_reason(status: str, reason: str | None) -> str | None:
+    """Only a reason from our vocabulary is published: an officer's revocation text may name people
+    (it stays in the audit trail and on the card row), and an unknown import reason is not ours."""
+    if status == REPORTED_DECREASED and reason in _DECREASE_VALUES:
+        return reason
+    return None
+
+
 def revocations(session: Session, since: datetime, after: str | None, limit: int) -> dict:
     """Cards revoked or reported decreased at or after `since` (keyset-paged by (changed_at, cid)),
     leaving out cards past their valid_to: no QR of theirs can still verify offline."""
@@ -115,7 +124,7 @@ def revocations(session: Session, since: datetime, after: str | None, limit: int
     has_more = len(rows) > limit
     rows = rows[:limit]
     items = [{
-        "cid": cid, "status": status, "reason": reason,
+        "cid": cid, "status": status, "reason": _published_reason(status, reason),
         "result_code": decided_code(status, reason),
         "changed_at": at.isoformat(),
     } for cid, status, reason, at in rows]

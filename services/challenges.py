@@ -21,7 +21,7 @@ from sqlalchemy import case, update
 from sqlalchemy.orm import Session, object_session
 
 import clock
-from auth import otp
+from auth import otp, secrets_box
 from errors import AppError, BadRequest, ChallengeNotFound, InvalidOtp, RateLimited
 from models import Account, OtpChallenge, new_id
 from policy import (
@@ -164,7 +164,8 @@ def resend(session: Session, adapters: Any, challenge_id: str) -> OtpChallenge:
 def _totp_once(session: Session, ch: OtpChallenge, code: str) -> bool:
     """A TOTP code is right for this account's secret and its time step was not used before."""
     account = session.get(Account, ch.account_id)
-    step = otp.totp_step(account.totp_secret or "", code, clock.now()) if account and account.totp_secret else None
+    step = (otp.totp_step(secrets_box.totp_secret(account.id, account.totp_secret), code, clock.now())
+            if account and account.totp_secret else None)
     if step is None:
         return False
     taken = session.execute(

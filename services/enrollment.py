@@ -7,7 +7,8 @@ chunks and writes new rows with multi-row INSERTs, so the statement count grows 
 rows / CHUNK, never with rows. The row shape is services/enrollment_rows.py.
 
 Row codes (docs/employer.md): validation_error, registry_mismatch, already_enrolled,
-bhxh_code_not_found, bhxh_code_mismatch, card_revoked.
+bhxh_code_not_found, bhxh_code_mismatch, card_revoked, ambiguous_person and employed_elsewhere
+(services/enrollment_matching.py: who a row is, and the multi-employer rule).
 """
 from __future__ import annotations
 
@@ -22,12 +23,12 @@ import clock
 from card_codes import CardStatus
 from models import Card, Employment, InsuredPerson, new_id
 from services import audit, batch_rows, bhxh_codes, bulk_sql, notifications, provinces
+from services import enrollment_matching as matching
 from services.batch_rows import MAX_ROWS, Employer, month_str, parse_month, rejected  # noqa: F401 (re-exported)
 from services.card_rows import new_card_values
 from services.contributions import Rates, monthly
 from services.enrollment_rows import FIELDS, MAX_SALARY, REQUIRED, Row, known_facilities, validate  # noqa: F401
 from services.identifiers import card_number
-from services.names import same_name
 
 CHUNK = batch_rows.CHUNK  # rows per IN query and per multi-row write; read at call time (tests shrink it)
 OBJECT_CODE, BENEFIT_LEVEL = "DN", 4
@@ -91,6 +92,7 @@ class Plan:
     card_id: str = ""
     card_number: str = ""
     card_update: dict | None = None  # None: insert a new card
+    keep_card: bool = False  # another unit's card, not written (services/enrollment_matching.py)
     valid_from: date | None = None
     valid_to: date | None = None
 
@@ -125,33 +127,13 @@ def _cards_by_number(session: Session, numbers: Iterable[str]) -> dict[str, dict
     return out
 
 
-def _resolve_person(r: Row, by_cccd: dict, by_bhxh: dict) -> tuple[dict | None, str | None, dict | None]:
-    """(existing person or None for a new one, rejection code, errors)."""
-    found = by_cccd.get(r.cccd)
-    if r.bhxh_code is None:
-        return found, None, None
-    given = by_bhxh.get(r.bhxh_code)
-    if given is None:
-        return None, "bhxh_code_not_found", {"bhxh_code": ["No insurance record has this BHXH code."]}
-    if found is not None:
-        if found["id"] != given["id"]:
-            return None, "bhxh_code_mismatch", {"bhxh_code": ["This CCCD belongs to a record with another BHXH code."]}
-        return found, None, None
-    if given["cccd"] is not None and given["cccd"] != r.cccd:
-        return None, "bhxh_code_mismatch", {"bhxh_code": ["This BHXH code belongs to a record with another CCCD."]}
-    if not (same_name(given["full_name"], r.full_name) and given["date_of_birth"] == r.date_of_birth
-            and given["gender"] == r.gender):
-        return None, "bhxh_code_mismatch", {
-            "bhxh_code": ["The insurance record of this BHXH code has another name, date of birth or gender."]}
-    return given, None, None
-
-
 def apply(session: Session, batch_id: str, prep: Prepared, employer: Employer, rates: Rates) -> dict:
     """Inside the batch's transaction: persons, then employments, then cards, then the writes."""
     now, today = clock.now(), clock.today()
     results: dict[int, dict] = dict(prep.rejected)
     plans = _plan_persons(session, prep.rows, results, now)
     plans = _drop_active_employees(session, employer, plans, results)
+    plans = matching.keep_other_units_cards(session, employer.unit_code, plans, results)
     plans = _plan_cards(session, employer, plans, results, now, today)  # still in CCCD order: one lock order
     agency = provinces.issuing_agency(employer.province_code, today)
     for chunk in chunks(plans):
@@ -179,10 +161,11 @@ def _plan_persons(session: Session, rows: list[Row], results: dict, now: datetim
     rows = sorted(rows, key=lambda r: r.cccd)  # one lock order for concurrent batches
     by_cccd = _persons_by(session, InsuredPerson.cccd, [r.cccd for r in rows])
     by_bhxh = _persons_by(session, InsuredPerson.bhxh_code, [r.bhxh_code for r in rows if r.bhxh_code])
+    legacy = matching.legacy_by_identity(session, [r for r in rows if not r.bhxh_code and r.cccd not in by_cccd])
     plans: list[Plan] = []
     seen_persons: set[int] = set()
     for r in rows:
-        person, code, errors = _resolve_person(r, by_cccd, by_bhxh)
+        person, code, errors = matching.resolve_person(r, by_cccd, by_bhxh, legacy)
         if code:
             results[r.row] = rejected(r.row, code, errors, contribution=None)
             continue
@@ -222,7 +205,8 @@ def _plan_cards(session: Session, employer: Employer, plans: list[Plan], results
                 today: date) -> list[Plan]:
     """BHXH codes for new persons, then each plan's card: a new one, or the existing number reissued."""
     existing_cards = _cards_by_number(session, [
-        card_number(OBJECT_CODE, BENEFIT_LEVEL, employer.province_code, p.bhxh_code) for p in plans if not p.person_new])
+        card_number(OBJECT_CODE, BENEFIT_LEVEL, employer.province_code, p.bhxh_code) for p in plans
+        if not p.person_new and not p.keep_card])
     new_plans = [p for p in plans if p.person_new]
     for plan, code in zip(new_plans, bhxh_codes.generate(session, len(new_plans), employer.province_code)):
         plan.bhxh_code = code
@@ -230,6 +214,9 @@ def _plan_cards(session: Session, employer: Employer, plans: list[Plan], results
     agency = provinces.issuing_agency(employer.province_code, today)
     for plan in plans:
         r = plan.row
+        if plan.keep_card:
+            kept.append(plan)
+            continue
         plan.card_number = card_number(OBJECT_CODE, BENEFIT_LEVEL, employer.province_code, plan.bhxh_code)
         plan.valid_from = r.start_month
         plan.valid_to = date(max(r.start_month.year, today.year), 12, 31)
@@ -279,7 +266,7 @@ def write_chunk(session: Session, plans: Sequence[Plan], batch_id: str, employer
         id=p.card_id, card_number=p.card_number, person_id=p.person_id, object_code=OBJECT_CODE,
         benefit_level=BENEFIT_LEVEL, province_code=employer.province_code, facility_code=p.row.facility_code,
         valid_from=p.valid_from, valid_to=p.valid_to, issuing_agency=agency, now=now,
-    ) for p in plans if p.card_update is None])
+    ) for p in plans if p.card_update is None and not p.keep_card])
     bulk_sql.update_rows(session, Card, [p.card_update for p in plans if p.card_update is not None])
     bulk_sql.insert_rows(session, Employment, [{
         "person_id": p.person_id, "unit_code": employer.unit_code, "unit_name": employer.name,

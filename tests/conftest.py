@@ -83,6 +83,7 @@ def app_config(tmp_path, database_url) -> dict:
         "SMS_BACKEND": "outbox",
         "SMS_OUTBOX_FILE": str(tmp_path / "sms-outbox.jsonl"),
         "CARD_KEYS_DIR": str(tmp_path / "card-keys"),
+        "DATA_KEYS_DIR": str(tmp_path / "data-keys"),
         "REGISTRY_BACKEND": "local",
         "THROTTLE_PREFIX": f"test:{ns}:throttle:",
         "RATELIMIT_KEY_PREFIX": f"test:{ns}:limit",

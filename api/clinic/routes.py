@@ -5,6 +5,7 @@ from flask import current_app, jsonify, request
 
 import clock
 import db
+from auth.client_state import checks_client_active
 from auth.roles import CLINIC, current_actor
 from services import card_checks
 from services.cards import card_view
@@ -31,6 +32,7 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
 
 @blp.route("/card-checks", methods=["POST"])
 @blp.roles_required(CLINIC)
+@checks_client_active  # its one SELECT reads the client's active flag
 @blp.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": {"oneOf": [CardCheckByIdentifierSchema, CardCheckByQrSchema]}}}})
 @blp.alt_response(200, schema=CardCheckResultSchema, description="the decision (always 200; 205 for an ill-formed request)")

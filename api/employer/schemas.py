@@ -58,6 +58,16 @@ class ContributionSchema(Schema):
     total = fields.Integer()
 
 
+class RowErrorSchema(Schema):
+    code = fields.String(metadata={"description": "stable: required | unknown_field | invalid (validation_error "
+                                                  "rows), else the row's code"})
+    message = fields.String(metadata={"description": "for people; may change"})
+
+
+def _row_errors() -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(RowErrorSchema)))
+
+
 class EnrollmentResultSchema(Schema):
     row = fields.Integer(metadata={"description": "1-based position in `employees` (CSV: data row)"})
     status = fields.String(metadata={"description": "enrolled | rejected"})
@@ -66,8 +76,9 @@ class EnrollmentResultSchema(Schema):
     contribution = fields.Nested(ContributionSchema, allow_none=True)
     code = fields.String(allow_none=True, metadata={
         "description": "rejected rows: validation_error | registry_mismatch | already_enrolled | "
-                       "bhxh_code_not_found | bhxh_code_mismatch | card_revoked"})
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+                       "bhxh_code_not_found | bhxh_code_mismatch | card_revoked | ambiguous_person | "
+                       "employed_elsewhere"})
+    errors = _row_errors()
 
 
 class EnrollmentAnswerSchema(Schema):
@@ -84,7 +95,7 @@ class TerminationResultSchema(Schema):
     bhxh_code = fields.String(allow_none=True)
     card_number = fields.String(allow_none=True)
     code = fields.String(allow_none=True, metadata={"description": "validation_error | not_employed"})
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    errors = _row_errors()
 
 
 class TerminationAnswerSchema(Schema):

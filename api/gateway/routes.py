@@ -14,6 +14,7 @@ from marshmallow import Schema, fields
 import clock
 import db
 from api.smorest import Blueprint, accepts
+from auth.client_state import checks_client_active
 from auth.roles import CLINIC, current_actor
 from card_codes import MESSAGES
 from services import card_checks
@@ -118,6 +119,7 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
 
 @blp.route("/KQNhanLichSuKCB2024", methods=["POST"])
 @blp.roles_required(CLINIC)
+@checks_client_active  # its one SELECT reads the client's active flag
 @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 @blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": GatewayRequestSchema},

@@ -73,13 +73,13 @@ def test_rotate_switches_the_signer_and_keeps_the_old_key_published(tmp_path, mo
     monkeypatch.setattr(clock, "now", lambda: t0)
     old_payload = card_signing.sign(folder, CLAIMS)
     old_kid = json.loads(b64url_decode(old_payload.split(".")[0]))["kid"]
-    new_kid, published = card_signing.rotate(folder)
+    new_kid, published = card_signing.rotate(folder, timedelta(0))
     assert new_kid != old_kid and set(published) == {old_kid, new_kid}
     assert json.loads(b64url_decode(card_signing.sign(folder, CLAIMS).split(".")[0]))["kid"] == new_kid
     jwks = card_signing.jwks(folder)
     assert verify(old_payload, jwks, now=0).status == "valid"
     manifest = json.loads((folder / "keys.json").read_text())
-    assert manifest["signer"] == new_kid
+    assert card_signing.load(folder).signer.kid == new_kid
     assert [k["retired_at"] for k in manifest["keys"]] == [t0.isoformat(), None]
     monkeypatch.setattr(clock, "now", lambda: t0 + timedelta(days=30))
     assert [k["kid"] for k in card_signing.jwks(folder)["keys"]] == [new_kid]
@@ -89,8 +89,8 @@ def test_rotate_switches_the_signer_and_keeps_the_old_key_published(tmp_path, mo
 def test_rotate_twice(tmp_path):
     folder = tmp_path / "keys"
     card_signing.ensure_keys(folder)
-    card_signing.rotate(folder)
-    kid3, published = card_signing.rotate(folder)
+    card_signing.rotate(folder, timedelta(0))
+    kid3, published = card_signing.rotate(folder, timedelta(0))
     assert len(published) == 3 and card_signing.load(folder).signer.kid == kid3
 
 

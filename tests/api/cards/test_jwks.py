@@ -14,7 +14,7 @@ def test_jwks_at_the_root_and_under_the_prefix(client):
 
 def test_rotation_keeps_the_old_key_until_its_payloads_expired(client, runner, frozen_clock):
     [first] = client.get("/.well-known/jwks.json").get_json()["keys"]
-    result = runner.invoke(args=["keys", "rotate"])
+    result = runner.invoke(args=["keys", "rotate", "--activate-after", "0"])
     assert result.exit_code == 0 and "new signing key" in result.output
     kids = [k["kid"] for k in client.get("/.well-known/jwks.json").get_json()["keys"]]
     assert len(kids) == 2 and first["kid"] in kids

@@ -93,7 +93,7 @@ def test_name_corrected_since_signing_is_060(client, session, with_card, clinic_
 def test_old_qr_still_verifies_after_rotation(client, runner, with_card, clinic_headers, at_now):
     _p, _c, headers = with_card
     old = my_qr(client, headers)
-    result = runner.invoke(args=["keys", "rotate"])
+    result = runner.invoke(args=["keys", "rotate", "--activate-after", "0"])
     assert result.exit_code == 0, result.output
     new = my_qr(client, headers)
     assert json.loads(b64url_decode(old.split(".")[0]))["kid"] != json.loads(b64url_decode(new.split(".")[0]))["kid"]

@@ -34,7 +34,7 @@ def test_feed_lists_revocations_since(client, session, clinic_headers, at_now):
     body = resp.get_json()
     assert [i["cid"] for i in body["items"]] == [cards[1].id, cards[2].id, cards[3].id]
     assert [i["result_code"] for i in body["items"]] == ["110", "124", "121"]
-    assert body["items"][0] == {"cid": cards[1].id, "status": "revoked", "reason": "fraud", "result_code": "110",
+    assert body["items"][0] == {"cid": cards[1].id, "status": "revoked", "reason": None, "result_code": "110",
                                 "changed_at": (NOW - timedelta(hours=2)).isoformat()}
     assert body["has_more"] is False and body["next"] is None
     assert datetime.fromisoformat(body["generated_at"]) == NOW - timedelta(seconds=60)
@@ -78,3 +78,18 @@ def test_feed_is_for_clinics_only(app, client, session, at_now):
     assert_problem(client.get(URL, query_string=since), 401, "unauthorized")
     for headers in (f.citizen(app, session)[1], f.officer(app, session)[1], f.employer(app, session)[1]):
         assert_problem(client.get(URL, query_string=since, headers=headers), 403, "forbidden")
+
+
+def test_feed_publishes_codes_not_officer_free_text(client, session, clinic_headers, at_now):
+    """Audit finding: /cards/revoked published the officer's free-text reason (names, CCCDs, phones)."""
+    at_now.set(NOW)
+    p = f.person(session, bhxh_code="0123456790")
+    text = "Nguyen Van A, CCCD 001099012345, phone 0912345678 reported fraud"
+    f.card(session, p, status="revoked", status_reason=text)
+    q = f.person(session, bhxh_code="0123456791")
+    f.card(session, q, status="reported_decreased", status_reason="not one of ours: call 0912345678")
+    resp = client.get(URL, query_string={"since": (NOW - timedelta(hours=1)).isoformat()}, headers=clinic_headers)
+    assert resp.status_code == 200
+    items = resp.get_json()["items"]
+    assert sorted((i["reason"], i["result_code"]) for i in items) == [(None, "110"), (None, "120")]
+    assert "0912345678" not in resp.get_data(as_text=True) and "001099012345" not in resp.get_data(as_text=True)

@@ -85,3 +85,12 @@ def enroll(client, headers: dict, body, idem: str | None = None, **kw):
 
 def terminate(client, headers: dict, body, idem: str | None = None):
     return post(client, TERMINATE, headers, body, key() if idem is None else idem)
+
+
+def msgs(field_errors: list[dict]) -> list[str]:
+    """The messages of one field's row errors (each is {"code", "message"})."""
+    return [e["message"] for e in field_errors]
+
+
+def all_msgs(errors: dict) -> dict:
+    return {name: msgs(items) for name, items in errors.items()}

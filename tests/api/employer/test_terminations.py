@@ -9,7 +9,7 @@ from models import Card, Employment
 from tests import factories
 from tests.conftest import assert_problem
 
-from .helpers import TERMINATE, enroll, post, register, rows, terminate
+from .helpers import TERMINATE, enroll, msgs, post, register, rows, terminate
 
 
 def _enrolled(client, session, headers, n=3):
@@ -64,7 +64,7 @@ def test_not_employed_and_field_errors(client, session, employer, other_employer
     assert [r["code"] for r in res] == ["not_employed", "not_employed", None, "not_employed", "not_employed",
                                         "validation_error", "validation_error", "validation_error"]
     assert set(res[5]["errors"]) == {"cccd", "end_month", "reason", "extra"}
-    assert res[6]["errors"]["end_month"] == ["Before the start month 2026-11 of this employment."]
+    assert msgs(res[6]["errors"]["end_month"]) == ["Before the start month 2026-11 of this employment."]
     session.expire_all()
     other_card = session.scalars(select(Card).where(Card.province_code == "79")).one()
     assert other_card.status == "active"
