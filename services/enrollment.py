@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 import clock
 from models import Card, Employment, Facility, InsuredPerson, new_id
-from services import audit, bhxh_codes, bulk_sql, provinces
+from services import audit, bhxh_codes, bulk_sql, campaign, provinces
 from services.contributions import Rates, monthly
 from services.identifiers import (
     FACILITY_RE, GENDERS, card_number, check_bhxh, check_cccd, normalize_phone,
@@ -409,6 +409,7 @@ def apply(session: Session, batch_id: str, prep: Prepared, employer: Employer, r
 
     for chunk in chunks(plans):
         write_chunk(session, chunk, batch_id, employer, agency, now)
+    campaign.refresh(session, [p.person_id for p in plans])
 
     for plan in plans:
         results[plan.row.row] = {

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 import clock
 from models import Card, Facility, InsuredPerson, RegistryRecord, new_id
 from privacy import mask_tail
-from services import audit, provinces
+from services import audit, campaign, provinces
 from services.identifiers import (
     FACILITY_RE, OBJECT_CODES, PROVINCES, card_number, check_bhxh, check_card_number, check_cccd,
 )
@@ -374,6 +374,7 @@ def import_insurance(session: Session, path: str | Path) -> ImportResult:
         raise ImportFailed(flat)
     now = clock.now()
     details = _write_insurance(session, persons, cards, now)
+    campaign.refresh_bhxh(session, persons)
     audit.record(session, ("system", None), "import.insurance", None,
                  {"file": Path(path).name, "rows": len(rows), **details})
     session.commit()

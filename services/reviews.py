@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 import clock
 from models import Card, InsuredPerson, LinkRequest
 from privacy import mask_tail
-from services import audit
+from services import audit, campaign
 from services.linking import link_conflict
 
 # The query word -> the stored status of a LinkRequest.
@@ -100,6 +100,7 @@ def approve(session: Session, actor: tuple[str, str | None], officer_id: int, re
                 "gender": person.gender},
             "note": note,
         })
+        campaign.refresh(session, [person.id])
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -30,6 +30,7 @@ from itertools import accumulate
 from sqlalchemy import Engine, text
 
 import clock
+from services import campaign
 from services.identifiers import OBJECT_LEVELS, century_sex_digit
 
 CHUNK = 10_000
@@ -404,6 +405,7 @@ def seed_synthetic(engine: Engine, persons: int, seed: int = 42, today: date | N
             conn.execute(text(
                 "SELECT setval(pg_get_serial_sequence('insured_persons', 'id'), "
                 "(SELECT max(id) FROM insured_persons))"))
+        campaign.add_range(conn, first_id, first_id + persons)
     if dialect == "postgresql":
         with engine.connect() as conn:  # fresh statistics, so the planner uses the indexes at once
             conn.execute(text("ANALYZE registry_records, insured_persons, cards, facilities"))

@@ -9,17 +9,18 @@ from sqlalchemy import select
 
 import db
 from api.errors import ApiError
-from api.pagination import PageArgs, paginate
+from api.pagination import paginate
 from api.smorest import accepts
 from auth.roles import EMPLOYER, current_actor, roles_required
 from integrations.registry import RegistryUnavailable
 from models import ApiClient, Batch, Card, Employment, InsuredPerson
-from services import enrollment, idempotency, runtime, terminations
+from services import campaign_report, enrollment, idempotency, runtime, terminations
 from services.contributions import Rates
 from services.enrollment import month_str
 from api.smorest import Blueprint
 
 from . import parsing
+from .identity_schemas import EmployeeListArgs
 from .schemas import (
     EmployeePageSchema, EnrollmentAnswerSchema, EnrollmentRequestSchema, TerminationAnswerSchema,
     TerminationRequestSchema,
@@ -140,10 +141,10 @@ def termination_batch(batch_id: str):
 @blp.route("/employees", methods=["GET"])
 @blp.doc(security=[{"bearer": []}])
 @roles_required(EMPLOYER)
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(EmployeeListArgs, location="query")
 @blp.response(200, EmployeePageSchema)
 def employees(args):
-    """This unit's active employees, the latest start first."""
+    """This unit's active employees, the latest start first; `?missing=cccd|app`: only those still missing it."""
     actor = current_actor()
     stmt = (
         select(Employment, InsuredPerson.bhxh_code, InsuredPerson.cccd, InsuredPerson.full_name, Card.card_number)
@@ -152,6 +153,8 @@ def employees(args):
         .where(Employment.unit_code == actor.unit_code, Employment.active.is_(True))
         .order_by(Employment.from_month.desc(), Employment.id.desc())
     )
+    if args.get("missing"):
+        stmt = stmt.where(campaign_report.missing_filter(args["missing"]))
 
     def item(row):
         emp, bhxh_code, cccd, full_name, number = row

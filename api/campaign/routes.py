@@ -1,0 +1,28 @@
+"""The campaign's standing for officers (CONTRACT §12): `GET /officer/campaign`, JSON or CSV."""
+from __future__ import annotations
+
+from flask import Response
+
+import db
+from api.smorest import Blueprint
+from auth.roles import OFFICER, roles_required
+from services import campaign_report
+
+from .schemas import CampaignArgs, CampaignSchema
+
+blp = Blueprint("campaign", __name__, url_prefix="/officer", description="Campaign progress (CCCD and app coverage)")
+
+
+@blp.route("/campaign", methods=["GET"])
+@blp.doc(security=[{"bearer": []}], responses={"200": {"description": "JSON (CampaignSchema) or text/csv",
+                                                       "content": {"text/csv": {"schema": {"type": "string"}}}}})
+@roles_required(OFFICER)
+@blp.arguments(CampaignArgs, location="query")
+@blp.response(200, CampaignSchema)
+def campaign(args: dict):
+    """Participants, with a verified CCCD and with a linked app account, by province."""
+    doc = campaign_report.report(db.session(), args.get("province"))
+    if args["format"] == "csv":
+        return Response(campaign_report.to_csv(doc), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="campaign.csv"'})
+    return doc
