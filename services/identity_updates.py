@@ -160,8 +160,9 @@ def _load(session: Session, rows: list[Row], unit_code: str) -> tuple[dict, set[
             Employment.unit_code == unit_code, Employment.active.is_(True), Employment.person_id.in_(chunk))))
     holders: dict[str, int] = {}
     for chunk in chunks(sorted(r.cccd for r in rows)):
-        holders.update(session.execute(select(InsuredPerson.cccd, InsuredPerson.id)
-                                       .where(InsuredPerson.cccd.in_(chunk))).tuples())
+        for cccd, pid in session.execute(select(InsuredPerson.cccd, InsuredPerson.id)
+                                         .where(InsuredPerson.cccd.in_(chunk))):
+            holders[cccd] = pid
     return persons, employed, holders
 
 
