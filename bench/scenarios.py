@@ -418,3 +418,6 @@ BREAKDOWN = [
     Scenario("probe_check", "breakdown: the real card check", "wrk", method="POST", path=CHECK_PATH,
              entries=card_checks("card_number")),
 ]
+
+from bench.campaign import SCENARIOS as _CAMPAIGN  # noqa: E402  (issue 18; after the names it imports)
+SCENARIOS += _CAMPAIGN
