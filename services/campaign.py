@@ -16,7 +16,7 @@ reads one row per province. `recount` rebuilds both tables from the source table
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import bindparam, text
 

@@ -105,7 +105,7 @@ def _validate(raw: Any, index: int, today: date) -> Row | dict[str, list[dict]]:
     bhxh = text_field(raw, "bhxh_code", errors, max_len=10)
     if bhxh is not None and check_bhxh(bhxh):
         errors["bhxh_code"] = check_bhxh(bhxh)
-    if errors:
+    if errors or bhxh is None or cccd is None or full_name is None or dob is None or not isinstance(gender, str):
         return {k: [problem("validation_error", m) for m in v] for k, v in errors.items()}
     return Row(index, bhxh, cccd, full_name, dob, gender)
 
@@ -162,7 +162,8 @@ def _load(session: Session, rows: list[Row], unit_code: str) -> tuple[dict, set[
     for chunk in chunks(sorted(r.cccd for r in rows)):
         for cccd, pid in session.execute(select(InsuredPerson.cccd, InsuredPerson.id)
                                          .where(InsuredPerson.cccd.in_(chunk))):
-            holders[cccd] = pid
+            if cccd is not None:
+                holders[cccd] = pid
     return persons, employed, holders
 
 
@@ -195,8 +196,8 @@ def apply(session: Session, batch_id: str, prep: Prepared, employer: Employer) -
     for r in rows:
         person = persons.get(r.bhxh_code)
         code, errors = _decide(r, person, employed, holders)
-        if code:
-            results[r.row] = rejected(r.row, code, errors)
+        if code or person is None:
+            results[r.row] = rejected(r.row, code or "not_employed", errors)
             continue
         results[r.row] = {"row": r.row, "status": "updated", "bhxh_code": r.bhxh_code, "cccd": r.cccd,
                           "code": None, "errors": {}}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 import clock
 from auth.passwords import hash_password
 from models import Account, InsuredPerson, LinkRequest
-from services import api_clients, campaign, imports
+from services import api_clients, campaign, imports, seed_campaign
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_PASSWORD = "VssidDemo#2025"
@@ -108,6 +108,7 @@ def seed_demo(session: Session) -> str:
                                             province_code=EMPLOYER["province_code"],
                                             client_id=EMPLOYER["client_id"], secret=EMPLOYER["secret"])
     campaign.refresh_bhxh(session, PRELINKED)
+    seed_campaign.employ_demo_staff(session, EMPLOYER["unit_code"], EMPLOYER["name"])
     session.commit()
     return "\n".join([
         f"demo data ready: {len(codes)} insured persons, {result.details.get('cards', 0)} cards "

@@ -1,4 +1,4 @@
+from . import identity_routes  # noqa: F401  (registers the campaign calls on blp)
 from .routes import blp
-from . import identity_routes  # noqa: F401,E402  (registers the campaign calls on blp)
 
 __all__ = ["blp"]

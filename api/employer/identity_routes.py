@@ -8,12 +8,16 @@ from __future__ import annotations
 from flask import request
 
 import db
-from auth.roles import EMPLOYER, current_actor, roles_required
 from api.smorest import accepts
-from services import campaign_report, identity_updates, idempotency, runtime
+from auth.roles import EMPLOYER, current_actor, roles_required
+from services import campaign_report, idempotency, identity_updates, runtime
 
 from . import parsing
-from .identity_schemas import CoverageSchema, IdentityUpdateAnswerSchema, IdentityUpdateRequestSchema
+from .identity_schemas import (
+    CoverageSchema,
+    IdentityUpdateAnswerSchema,
+    IdentityUpdateRequestSchema,
+)
 from .routes import _KEY_PARAM, _answer_doc, _body_doc, _run, _stored, blp
 
 KIND = "identity_update"

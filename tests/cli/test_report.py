@@ -70,3 +70,28 @@ def test_recount_repairs_drifted_totals(runner, session):
     assert session.execute(text("SELECT COUNT(*) FROM campaign_people")).scalar() == people
     again = runner.invoke(args=["report", "campaign", "--recount"])
     assert "0 province(s) corrected" in again.stderr
+
+
+def test_demo_employer_has_staff_to_chase(app, client, runner, session):
+    from models import ApiClient
+    from services.seed_demo import EMPLOYER
+    from tests import factories
+
+    for _ in range(2):  # re-runnable: the staff are not employed twice
+        assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    headers = factories.client_headers(app, session.get(ApiClient, EMPLOYER["client_id"]))
+    coverage = client.get("/api/v1/employer/coverage", headers=headers).get_json()
+    assert (coverage["active_employees"], coverage["cccd_verified"], coverage["app_linked"]) == (4, 2, 1)
+    missing = client.get("/api/v1/employer/employees?missing=cccd", headers=headers).get_json()
+    assert sorted(i["bhxh_code"] for i in missing["items"]) == ["0123456789", "7937368040"]
+    rows = [{"bhxh_code": "0123456789", "cccd": "001095012345", "full_name": "Nguyễn Văn An",
+             "date_of_birth": "1995-03-05", "gender": "male"},
+            {"bhxh_code": "7937368040", "cccd": "079203004567", "full_name": "Trần Văn Bảo",
+             "date_of_birth": "2003-07-14", "gender": "male"}]
+    resp = client.post("/api/v1/employer/identity-updates", json={"employees": rows},
+                       headers={**headers, "Idempotency-Key": "demo-1"})
+    assert [(r["status"], r["code"]) for r in resp.get_json()["results"]] == [
+        ("updated", None), ("rejected", "registry_mismatch")]
+    assert client.get("/api/v1/employer/coverage", headers=headers).get_json()["missing_cccd"] == 1
+    session.rollback()
+    assert campaign.kept_count(session) == campaign.full_count(session)

@@ -9,7 +9,8 @@ from tests import factories
 from tests.api.employer import helpers as emp
 from tests.api.employer.identity_helpers import legacy_employee, settle
 from tests.api.links.helpers import URL as LINK_URL
-from tests.api.links.helpers import an_in_registry_and_insured, body as link_body
+from tests.api.links.helpers import an_in_registry_and_insured
+from tests.api.links.helpers import body as link_body
 from tests.conftest import assert_problem
 
 URL = "/api/v1/officer/campaign"

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-
-import pytest
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 
 from models import InsuredPerson
-
 from services import campaign
 from tests import factories
 from tests.api.employer import helpers as emp
-from tests.api.employer.conftest import employer, now  # noqa: F401  (fixtures)
-from tests.api.employer.identity_helpers import URL as UPDATES, clean, legacy_employee, settle
+from tests.api.employer.identity_helpers import URL as UPDATES
+from tests.api.employer.identity_helpers import clean, legacy_employee, settle
 from tests.api.links.helpers import URL as LINK
 from tests.conftest import USE_POSTGRES
 
