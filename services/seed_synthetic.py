@@ -30,7 +30,7 @@ from itertools import accumulate
 from sqlalchemy import Engine, text
 
 import clock
-from services import campaign
+from services import campaign, seed_campaign
 from services.identifiers import OBJECT_LEVELS, century_sex_digit
 
 CHUNK = 10_000
@@ -405,6 +405,7 @@ def seed_synthetic(engine: Engine, persons: int, seed: int = 42, today: date | N
             conn.execute(text(
                 "SELECT setval(pg_get_serial_sequence('insured_persons', 'id'), "
                 "(SELECT max(id) FROM insured_persons))"))
+        seed_campaign.synthetic_app_accounts(conn, first_id, first_id + persons)
         campaign.add_range(conn, first_id, first_id + persons)
     if dialect == "postgresql":
         with engine.connect() as conn:  # fresh statistics, so the planner uses the indexes at once

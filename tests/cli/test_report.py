@@ -23,6 +23,7 @@ def test_synthetic_seed_is_a_campaign_in_progress(runner, session):
     totals = doc["totals"]
     assert totals["participants"] == 400
     assert 75.0 < totals["cccd_verified_pct"] < 95.0  # about 12% of the records carry no CCCD yet
+    assert 20.0 < totals["app_linked_pct"] < 45.0  # about 38% of those that do use the app
     assert len(doc["provinces"]) > 5
     assert campaign.kept_count(session) == campaign.full_count(session)
     # A second run adds to the kept totals without recounting the first.
