@@ -96,3 +96,13 @@ def test_demo_employer_has_staff_to_chase(app, client, runner, session):
     assert client.get("/api/v1/employer/coverage", headers=headers).get_json()["missing_cccd"] == 1
     session.rollback()
     assert campaign.kept_count(session) == campaign.full_count(session)
+
+
+def test_a_large_import_recounts_instead(runner, session, monkeypatch, tmp_path):
+    runner.invoke(args=["seed", "demo"])
+    session.execute(text("UPDATE campaign_counts SET participants = 0"))  # drift a recount repairs
+    session.commit()
+    monkeypatch.setattr(campaign, "RECOUNT_ABOVE", 1)
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    session.rollback()
+    assert campaign.kept_count(session) == campaign.full_count(session)
