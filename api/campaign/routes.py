@@ -14,8 +14,9 @@ blp = Blueprint("campaign", __name__, url_prefix="/officer", description="Campai
 
 
 @blp.route("/campaign", methods=["GET"])
-@blp.doc(security=[{"bearer": []}], responses={"200": {"description": "JSON (CampaignSchema) or text/csv",
-                                                       "content": {"text/csv": {"schema": {"type": "string"}}}}})
+@blp.doc(security=[{"bearer": []}], responses={"200": {
+    "description": "JSON, or text/csv with `?format=csv` (columns in docs/campaign.md)",
+    "content": {"application/json": {"schema": CampaignSchema}, "text/csv": {"schema": {"type": "string"}}}}})
 @roles_required(OFFICER)
 @blp.arguments(CampaignArgs, location="query")
 @blp.response(200, CampaignSchema)
