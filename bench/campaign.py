@@ -17,14 +17,15 @@ import time
 import uuid
 from datetime import timedelta
 
-from bench.harness import Context, Skip
-from bench.scenarios import API, Scenario, client_token
+from bench.base import Skip
+from bench.context import Context
+from bench.scenario_data import API, Scenario, client_token
 
 REPORT_PATH = f"{API}/officer/campaign"
 UPDATES_PATH = f"{API}/employer/identity-updates"
 UPDATE_ROWS = 10_000
 REPORT_RUNS = 20
-UNIT = "BENCH01"  # the unit scenarios.client_token's employer client is bound to
+UNIT = "BENCH01"  # the unit scenario_data.client_token's employer client is bound to
 
 
 def officer_token(ctx: Context) -> str:

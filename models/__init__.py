@@ -8,6 +8,8 @@ from .clients import ApiClient, ClinicStaff
 from .employment import Batch, Employment
 from .insurance import Card, InsuredPerson
 from .links import Consent, LinkRequest
+from .notifications import Device, JobCursor, Notification
+from .outbox import OutboxMessage
 from .registry import Facility, RegistryRecord
 
 __all__ = [
@@ -15,4 +17,5 @@ __all__ = [
     "ClinicStaff",
     "Consent", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
+    "Device", "JobCursor", "Notification", "OutboxMessage",
 ]

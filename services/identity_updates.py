@@ -13,7 +13,6 @@ not_employed, cccd_on_another_record.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,14 +25,15 @@ import clock
 from models import AuditEvent, Employment, InsuredPerson
 from privacy import mask_tail
 from services import audit, bulk_sql, campaign
-from services.enrollment import Employer, chunks, text_field, unknown_fields
+from services.batch_rows import MISSING, Employer, text_field, unknown_fields
+from services.enrollment import chunks
+from services.enrollment_rows import _full_name, _gender
 from services.identifiers import GENDERS, check_bhxh, check_cccd
 from services.names import same_name
 
 FIELDS = ("bhxh_code", "cccd", "full_name", "date_of_birth", "gender")
 REQUIRED = FIELDS
 ACTION = "employer.identity_update"  # one audit event per updated record: GET /me/data shows them
-MISSING = "Missing data for required field."
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -87,19 +87,11 @@ def _validate(raw: Any, index: int, today: date) -> Row | dict[str, list[dict]]:
         return {"_row": [problem("validation_error", "Each employee must be an object.")]}
     errors: dict[str, list[str]] = {}
     unknown_fields(raw, FIELDS, errors)
-    full_name = text_field(raw, "full_name", errors, max_len=100)
-    if full_name is not None:
-        full_name = unicodedata.normalize("NFC", full_name)
-        if any(ch.isdigit() for ch in full_name):
-            errors["full_name"] = ["A name has no digits."]
+    full_name = _full_name(raw, errors)  # the enrollment row's rule: clean_name, no digits
     dob, why = birth_date(raw.get("date_of_birth"), today)
     if why:
         errors["date_of_birth"] = [why]
-    gender = raw.get("gender")
-    if gender is None or gender == "":
-        errors["gender"] = [MISSING]
-    elif gender not in GENDERS:
-        errors["gender"] = ["Must be one of: male, female."]
+    gender = _gender(raw.get("gender"), errors)
     cccd = text_field(raw, "cccd", errors, max_len=12)
     if cccd is not None and check_cccd(cccd, dob, gender if gender in GENDERS else None):
         errors["cccd"] = check_cccd(cccd, dob, gender if gender in GENDERS else None)

@@ -7,8 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
-    Account, AuditEvent, Card, CardCheck, Consent, Employment, Facility, InsuredPerson, LinkRequest, LoginSession,
+    Account, AuditEvent, Card, CardCheck, Consent, Employment, Facility, LinkRequest, LoginSession,
 )
+from services import audit
+from services.people import person_of
 
 
 def _iso(value):
@@ -17,7 +19,7 @@ def _iso(value):
 
 def export(session: Session, account_id: int) -> dict:
     account = session.get(Account, account_id)
-    person = session.scalar(select(InsuredPerson).where(InsuredPerson.account_id == account_id))
+    person = person_of(session, account_id)
     doc = {
         "account": {
             "id": account.id, "phone": account.phone, "full_name": account.full_name, "role": account.role,
@@ -84,3 +86,11 @@ def _identity_updates(session: Session, person_id: int) -> list[dict]:
     return [{"at": _iso(e.at), "unit_code": (e.detail or {}).get("unit_code"),
              "unit_name": (e.detail or {}).get("unit_name"), "cccd": (e.detail or {}).get("cccd")}
             for e in events]
+
+
+def export_for(session: Session, actor: tuple[str, str | None], account_id: int) -> dict:
+    """The export for the account's own owner, audited in the same transaction as the read. Commits."""
+    doc = export(session, account_id)
+    audit.record(session, actor, "subject_access.export", ("account", account_id))
+    session.commit()
+    return doc

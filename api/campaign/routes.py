@@ -5,7 +5,7 @@ from flask import Response
 
 import db
 from api.smorest import Blueprint
-from auth.roles import OFFICER, roles_required
+from auth.roles import OFFICER
 from services import campaign_report
 
 from .schemas import CampaignArgs, CampaignSchema
@@ -14,12 +14,12 @@ blp = Blueprint("campaign", __name__, url_prefix="/officer", description="Campai
 
 
 @blp.route("/campaign", methods=["GET"])
-@blp.doc(security=[{"bearer": []}], responses={"200": {
-    "description": "JSON, or text/csv with `?format=csv` (columns in docs/campaign.md)",
-    "content": {"application/json": {"schema": CampaignSchema}, "text/csv": {"schema": {"type": "string"}}}}})
-@roles_required(OFFICER)
+@blp.roles_required(OFFICER)
 @blp.arguments(CampaignArgs, location="query")
 @blp.response(200, CampaignSchema)
+@blp.doc(responses={"200": {
+    "description": "JSON, or text/csv with `?format=csv` (columns in docs/campaign.md)",
+    "content": {"application/json": {"schema": CampaignSchema}, "text/csv": {"schema": {"type": "string"}}}}})
 def campaign(args: dict):
     """Participants, with a verified CCCD and with a linked app account, by province."""
     doc = campaign_report.report(db.session(), args.get("province"))

@@ -9,7 +9,7 @@ from flask import request
 
 import db
 from api.smorest import accepts
-from auth.roles import EMPLOYER, current_actor, roles_required
+from auth.roles import EMPLOYER, current_actor
 from services import campaign_report, idempotency, identity_updates, runtime
 
 from . import parsing
@@ -24,33 +24,31 @@ KIND = "identity_update"
 
 
 @blp.route("/identity-updates", methods=["POST"])
-@blp.doc(security=[{"bearer": []}], parameters=[_KEY_PARAM],
-         requestBody=_body_doc(IdentityUpdateRequestSchema, identity_updates.FIELDS),
-         responses=_answer_doc(IdentityUpdateAnswerSchema))
+@blp.roles_required(EMPLOYER)
 @accepts("application/json", "text/csv")
-@roles_required(EMPLOYER)
+@blp.doc(parameters=[_KEY_PARAM], requestBody=_body_doc(IdentityUpdateRequestSchema, identity_updates.FIELDS),
+         responses=_answer_doc(IdentityUpdateAnswerSchema))
 def identity_updates_post():
     """Attach registry-verified CCCDs to the records of up to 10,000 of this unit's employees."""
-    idempotency.check_key(request.headers.get("Idempotency-Key"))
+    key = idempotency.check_key(request.headers.get("Idempotency-Key"))
     rows = parsing.read_rows(request, identity_updates.FIELDS, identity_updates.REQUIRED)
     session = db.session()
     registry = runtime.get().registry
-    return _run(KIND, rows,
+    return _run(KIND, key, rows,
                 lambda: identity_updates.prepare(session, rows, registry),
                 lambda batch_id, prep, employer: identity_updates.apply(session, batch_id, prep, employer))
 
 
 @blp.route("/identity-updates/<string:batch_id>", methods=["GET"])
-@blp.doc(security=[{"bearer": []}], responses=_answer_doc(IdentityUpdateAnswerSchema))
-@roles_required(EMPLOYER)
+@blp.roles_required(EMPLOYER)
+@blp.doc(responses=_answer_doc(IdentityUpdateAnswerSchema))
 def identity_update_batch(batch_id: str):
     """The stored answer of a CCCD-update batch of this unit."""
     return _stored(batch_id, KIND)
 
 
 @blp.route("/coverage", methods=["GET"])
-@blp.doc(security=[{"bearer": []}])
-@roles_required(EMPLOYER)
+@blp.roles_required(EMPLOYER)
 @blp.response(200, CoverageSchema)
 def coverage():
     """This unit's active employees: how many carry a verified CCCD, how many have the app linked."""

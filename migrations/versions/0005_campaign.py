@@ -1,13 +1,13 @@
 """campaign standing: campaign_people (per participant) and campaign_counts (per province)
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
