@@ -21,7 +21,7 @@ class NoCookieSessions(SessionInterface):
 
 
 def register_blueprints(app: Flask) -> Api:
-    from . import auth, cards, clinic, employer, gateway, health, links, me, oauth, officer, participation
+    from . import auth, campaign, cards, clinic, employer, gateway, health, links, me, oauth, officer, participation
     from . import notifications
 
     app.config.update(
@@ -39,7 +39,7 @@ def register_blueprints(app: Flask) -> Api:
         }},
     })
     health.register(api)  # /healthz, /readyz (and under the prefix)
-    for module in (auth, me, oauth, links, officer, cards, clinic, employer, participation,
+    for module in (auth, me, oauth, links, officer, campaign, cards, clinic, employer, participation,
                    notifications):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     gateway.register(api)  # /api/egw/... as the national gateway spells it

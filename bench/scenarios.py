@@ -81,3 +81,7 @@ BREAKDOWN = [
 from bench.slow_gateway import SLOW_GATEWAY  # noqa: E402 - it builds on the helpers above
 
 SCENARIOS.append(SLOW_GATEWAY)
+
+from bench.campaign import SCENARIOS as _CAMPAIGN  # noqa: E402  (issue 18)
+
+SCENARIOS += _CAMPAIGN

@@ -12,8 +12,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.harness import Context
-from bench.scenarios import API, CHECK_PATH, PASSWORD, Scenario, card_checks
+from bench.context import Context
+from bench.scenario_data import API, CHECK_PATH, PASSWORD, Scenario, card_checks
 
 CONNECTIONS = 32
 SECONDS = 5.0

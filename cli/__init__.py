@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from . import cards, clients, database, imports, keys, officers, outbox, seed
+    from . import cards, clients, database, imports, keys, officers, outbox, report, seed
 
-    for module in (database, seed, imports, clients, officers, keys, cards, outbox):
+    for module in (database, seed, imports, clients, officers, keys, cards, outbox, report):
         for command in module.COMMANDS:
             app.cli.add_command(command)

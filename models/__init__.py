@@ -2,6 +2,7 @@
 from .accounts import Account, LoginSession, OtpChallenge, RefreshToken
 from .audit import AuditEvent
 from .base import Base, new_id
+from .campaign import CampaignCount, CampaignPerson
 from .checks import CardCheck
 from .clients import ApiClient, ClinicStaff
 from .employment import Batch, Employment
@@ -12,7 +13,8 @@ from .outbox import OutboxMessage
 from .registry import Facility, RegistryRecord
 
 __all__ = [
-    "Account", "ApiClient", "AuditEvent", "Base", "Batch", "Card", "CardCheck", "ClinicStaff",
+    "Account", "ApiClient", "AuditEvent", "Base", "Batch", "CampaignCount", "CampaignPerson", "Card", "CardCheck",
+    "ClinicStaff",
     "Consent", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
     "Device", "JobCursor", "Notification", "OutboxMessage",

@@ -8,9 +8,10 @@ Elsewhere (SQLite, in-process, no round trips) SQLAlchemy's own bulk paths are u
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Sequence
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import JSON, insert, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,8 @@ def _arrays(table, names: list[str], rows: Sequence[dict]) -> dict[str, list[Any
         col = table.c[n]
         proc = col.type.bind_processor(_PG)
         values = [r[n] for r in rows]
+        if isinstance(col.type, JSON):  # psycopg adapts a dict only through its own Json wrapper
+            values = [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
         out[f"p_{n}"] = [proc(v) for v in values] if proc else values
     return out
 

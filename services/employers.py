@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from errors import NotFound, Unauthorized
 from models import ApiClient, Batch, Card, Employment, InsuredPerson
-from services import idempotency
+from services import campaign_report, idempotency
 from services.enrollment import Employer, month_str
 
 MAX_BATCH_ID = 32  # batch ids are new_id() hex; a longer one cannot exist
@@ -43,15 +43,19 @@ def stored_answer(session: Session, unit_code: str | None, batch_id: str, kind: 
     return batch.response
 
 
-def employees_query(unit_code: str | None) -> Select:
-    """This unit's active employees, the latest start first (rows for `employee_item`)."""
-    return (
+def employees_query(unit_code: str | None, missing: str | None = None) -> Select:
+    """This unit's active employees, the latest start first (rows for `employee_item`); with `missing`
+    (`cccd` | `app`), only those still missing it (services.campaign_report.missing_filter)."""
+    stmt = (
         select(Employment, InsuredPerson.bhxh_code, InsuredPerson.cccd, InsuredPerson.full_name, Card.card_number)
         .join(InsuredPerson, InsuredPerson.id == Employment.person_id)
         .outerjoin(Card, Card.id == Employment.card_id)
         .where(Employment.unit_code == unit_code, Employment.active.is_(True))
         .order_by(Employment.from_month.desc(), Employment.id.desc())
     )
+    if missing:
+        stmt = stmt.where(campaign_report.missing_filter(missing))
+    return stmt
 
 
 def employee_item(row: Any) -> dict:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 import clock
 from card_codes import CardStatus
 from models import Card, Employment, InsuredPerson, new_id
-from services import audit, batch_rows, bhxh_codes, bulk_sql, notifications, provinces
+from services import audit, batch_rows, bhxh_codes, bulk_sql, campaign, notifications, provinces
 from services import enrollment_matching as matching
 from services.batch_rows import MAX_ROWS, Employer, month_str, parse_month, rejected  # noqa: F401 (re-exported)
 from services.card_rows import new_card_values
@@ -138,6 +138,7 @@ def apply(session: Session, batch_id: str, prep: Prepared, employer: Employer, r
     agency = provinces.issuing_agency(employer.province_code, today)
     for chunk in chunks(plans):
         write_chunk(session, chunk, batch_id, employer, agency, now)
+    campaign.refresh(session, [p.person_id for p in plans])
     for plan in plans:
         results[plan.row.row] = {
             "row": plan.row.row, "status": "enrolled", "bhxh_code": plan.bhxh_code,

@@ -25,7 +25,7 @@ import clock
 from card_codes import CardStatus, DecreaseReason
 from models import Card, Facility, InsuredPerson, RegistryRecord, new_id
 from privacy import mask_tail
-from services import audit, provinces
+from services import audit, campaign, provinces
 from services.card_rows import new_card_values
 from services.identifiers import (
     FACILITY_RE,
@@ -226,6 +226,7 @@ def import_insurance(session: Session, path: str | Path) -> ImportResult:
         raise ImportFailed(flat)
     now = clock.now()
     details = _write_insurance(session, persons, cards, now)
+    campaign.refresh_bhxh(session, persons)
     audit.record(session, ("system", None), "import.insurance", None,
                  {"file": Path(path).name, "rows": len(rows), **details})
     session.commit()

@@ -24,7 +24,7 @@ from errors import AlreadyLinked, AppError, Invalid, NotFound, RateLimited
 from models import Consent, InsuredPerson, LinkRequest
 from policy import LINK_ATTEMPTS_PER_HOUR, LINK_LIMIT_DETAIL
 from privacy import mask_tail
-from services import audit
+from services import audit, campaign
 from services.names import same_name
 from services.people import person_of
 
@@ -173,6 +173,7 @@ def _link_now(session: Session, actor, account_id: int, person: InsuredPerson, d
     audit.record(session, actor, "link.linked", ("insured_person", person.id),
                  {"cccd": mask_tail(data.cccd), "bhxh_code": mask_tail(person.bhxh_code),
                   "link_request_id": req.id, "account_id": account_id})
+    campaign.refresh(session, [person.id])
     session.commit()
     return _linked_body(person)
 

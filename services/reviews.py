@@ -12,7 +12,7 @@ import clock
 from errors import AlreadyLinked, AppError, Conflict, NotFound
 from models import Card, InsuredPerson, LinkRequest
 from privacy import mask_tail
-from services import audit, notifications
+from services import audit, campaign, notifications
 from services.linking import link_conflict
 
 # The query word -> the stored status of a LinkRequest.
@@ -112,6 +112,7 @@ def approve(session: Session, actor: tuple[str, str | None], officer_id: int, re
                 "gender": person.gender},
             "note": note,
         })
+        campaign.refresh(session, [person.id])
         notifications.notify(session, req.account_id, "link_decided", {"status": "linked", "review_id": req.id})
         session.commit()
     except IntegrityError:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 import clock
 from auth.passwords import hash_password
 from models import Account, InsuredPerson, LinkRequest
-from services import api_clients, imports
+from services import api_clients, campaign, imports, seed_campaign
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_PASSWORD = "VssidDemo#2025"
@@ -75,6 +75,7 @@ def _reset_links(session: Session, folder: Path) -> list[str]:
         session.execute(delete(LinkRequest).where(LinkRequest.person_id.in_(ids)))
         session.execute(update(InsuredPerson).where(InsuredPerson.id.in_(ids))
                         .values(account_id=None, linked_at=None, cccd=None))
+    campaign.refresh(session, ids)
     session.commit()
     return list(cccd_of)
 
@@ -106,6 +107,8 @@ def seed_demo(session: Session) -> str:
     employer, _ = api_clients.create_client(session, "employer", EMPLOYER["name"], unit_code=EMPLOYER["unit_code"],
                                             province_code=EMPLOYER["province_code"],
                                             client_id=EMPLOYER["client_id"], secret=EMPLOYER["secret"])
+    campaign.refresh_bhxh(session, PRELINKED)
+    seed_campaign.employ_demo_staff(session, EMPLOYER["unit_code"], EMPLOYER["name"])
     session.commit()
     return "\n".join([
         f"demo data ready: {len(codes)} insured persons, {result.details.get('cards', 0)} cards "

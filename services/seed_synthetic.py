@@ -30,6 +30,7 @@ from sqlalchemy import Engine, text
 import clock
 from card_codes import EXPIRED, CardStatus, DecreaseReason
 from models import Card
+from services import campaign, seed_campaign
 from services.card_rows import new_card_values
 from services.identifiers import OBJECT_LEVELS, century_sex_digit
 from services.seed_tables import (  # noqa: F401
@@ -276,6 +277,8 @@ def seed_synthetic(engine: Engine, persons: int, seed: int = 42, today: date | N
             conn.execute(text(
                 "SELECT setval(pg_get_serial_sequence('insured_persons', 'id'), "
                 "(SELECT max(id) FROM insured_persons))"))
+        seed_campaign.synthetic_app_accounts(conn, first_id, first_id + persons)
+        campaign.add_range(conn, first_id, first_id + persons)
     if dialect == "postgresql":
         with engine.connect() as conn:  # fresh statistics, so the planner uses the indexes at once
             conn.execute(text("ANALYZE registry_records, insured_persons, cards, facilities"))

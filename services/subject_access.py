@@ -6,7 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Account, Card, CardCheck, Consent, Employment, Facility, LinkRequest, LoginSession
+from models import (
+    Account, AuditEvent, Card, CardCheck, Consent, Employment, Facility, LinkRequest, LoginSession,
+)
 from services import audit
 from services.people import person_of
 
@@ -39,7 +41,7 @@ def export(session: Session, account_id: int) -> dict:
             for r in session.scalars(select(LinkRequest).where(LinkRequest.account_id == account_id)
                                      .order_by(LinkRequest.id))
         ],
-        "insurance_record": None, "cards": [], "card_checks": [], "employments": [],
+        "insurance_record": None, "cards": [], "card_checks": [], "employments": [], "identity_updates": [],
     }
     if person is None:
         return doc
@@ -70,7 +72,20 @@ def export(session: Session, account_id: int) -> dict:
         for e in session.scalars(select(Employment).where(Employment.person_id == person.id)
                                  .order_by(Employment.from_month.desc()))
     ]
+    doc["identity_updates"] = _identity_updates(session, person.id)
     return doc
+
+
+def _identity_updates(session: Session, person_id: int) -> list[dict]:
+    """CCCD updates an employer sent for this record (services.identity_updates audits each one)."""
+    from services.identity_updates import ACTION
+
+    events = session.scalars(select(AuditEvent).where(
+        AuditEvent.target_type == "insured_person", AuditEvent.target_id == str(person_id),
+        AuditEvent.action == ACTION).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    return [{"at": _iso(e.at), "unit_code": (e.detail or {}).get("unit_code"),
+             "unit_name": (e.detail or {}).get("unit_name"), "cccd": (e.detail or {}).get("cccd")}
+            for e in events]
 
 
 def export_for(session: Session, actor: tuple[str, str | None], account_id: int) -> dict:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 import db
-from api.pagination import PageArgs, paginate
+from api.pagination import paginate
 from api.smorest import Blueprint, accepts
 from auth.roles import EMPLOYER, current_actor
 from services import employers, enrollment, idempotency, runtime, terminations
 from services.contributions import Rates
 
 from . import parsing
+from .identity_schemas import EmployeeListArgs
 from .schemas import (
     EmployeePageSchema, EnrollmentAnswerSchema, EnrollmentRequestSchema, TerminationAnswerSchema,
     TerminationRequestSchema,
@@ -110,9 +111,9 @@ def termination_batch(batch_id: str):
 
 @blp.route("/employees", methods=["GET"])
 @blp.roles_required(EMPLOYER)
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(EmployeeListArgs, location="query")
 @blp.response(200, EmployeePageSchema)
 def employees(args):
-    """This unit's active employees, the latest start first."""
-    query = employers.employees_query(current_actor().unit_code)
+    """This unit's active employees, the latest start first; `?missing=cccd|app`: only those still missing it."""
+    query = employers.employees_query(current_actor().unit_code, args.get("missing"))
     return paginate(db.session(), query, args, employers.employee_item)

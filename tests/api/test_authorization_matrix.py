@@ -162,6 +162,15 @@ MATRIX = [
     Row("GET", f"{API}/employer/terminations/<string:batch_id>",
         lambda world: f"{API}/employer/terminations/{world.x_termination}", employers(200, 404)),
     Row("GET", f"{API}/employer/employees", lambda _: f"{API}/employer/employees", employers(200)),
+    # --- the campaign (issue 18) --------------------------------------------------------------------------
+    Row("POST", f"{API}/employer/identity-updates", lambda _: f"{API}/employer/identity-updates", employers(200),
+        _idem(json(lambda world, role: {"employees": [{k: world.x_employees[0][k] for k in (
+            "bhxh_code", "cccd", "full_name", "date_of_birth", "gender")}]}))),
+    # An enrollment batch is no CCCD-update batch, for X and Y alike (object-level: test_identity_updates.py).
+    Row("GET", f"{API}/employer/identity-updates/<string:batch_id>",
+        lambda world: f"{API}/employer/identity-updates/{world.x_batch}", employers(404)),
+    Row("GET", f"{API}/employer/coverage", lambda _: f"{API}/employer/coverage", employers(200)),
+    Row("GET", f"{API}/officer/campaign", lambda _: f"{API}/officer/campaign", officers(200)),
 ]
 
 

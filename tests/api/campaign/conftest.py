@@ -1,0 +1,1 @@
+from tests.api.employer.conftest import employer, now, other_employer  # noqa: F401  (the same arrangements)
