@@ -25,7 +25,7 @@ from api.errors import ApiError
 from models import ApiClient, Card, CardCheck, ClinicStaff, Facility, InsuredPerson, new_id
 from services import card_signing
 from services.card_verifier import VALID
-from services.cards import CARD_COLS, PERSON_COLS, CardRow, card_row, status_on
+from services.cards import CARD_COLS, COPAY_COLS, PERSON_COLS, CardRow, card_row, status_on
 from services.identifiers import BHXH_RE, CCCD_RE, OBJECT_CODES, PROVINCES, check_cccd, normalize_identifier
 from services.names import initials, same_name
 
@@ -79,6 +79,8 @@ class CheckInput:
     staff_name: str | None = None
     qr: str | None = None
     invalid: list[str] = field(default_factory=list)
+    # False for look-ups whose protocol names no staff member (TraCuuTienMCCT): 054/055 do not apply.
+    staff_required: bool = True
 
 
 @dataclass
@@ -199,7 +201,7 @@ _STAFF_ONLY = select(_STAFF_NAME, _CLIENT_ACTIVE)
 
 def _cards_where(where, limit: int | None = None):
     stmt = (
-        select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, _STAFF_NAME, _CLIENT_ACTIVE)
+        select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, *COPAY_COLS, _STAFF_NAME, _CLIENT_ACTIVE)
         .select_from(_CARD_T.join(_PERSON_T, _PERSON_T.c.id == _CARD_T.c.person_id)
                      .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))
         .where(where)
@@ -349,9 +351,9 @@ def _decide(conn: Runner, client_id: str, inp: CheckInput, keys_dir: str):
     staff_name = _require_active(desk)
 
     # The contract's order: the staff member first, then the identifier's shape, then the card.
-    if staff_name is None:
+    if staff_name is None and inp.staff_required:
         return "054", None, None, id_type
-    if not same_name(staff_name, inp.staff_name):
+    if inp.staff_required and not same_name(staff_name, inp.staff_name):
         return "055", None, None, id_type
     if shape:
         return shape, None, None, id_type

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 import clock
 from api.errors import ApiError
 from models import Card, Facility, InsuredPerson
-from services import card_signing
+from services import card_signing, copay
 from services.identifiers import BENEFIT_RATES
 
 if TYPE_CHECKING:  # how hot-path statements are run (db/statements.py); services stay free of Flask
@@ -30,6 +30,7 @@ class CardRow:
     card: Card
     person: InsuredPerson
     facility_name: str | None
+    copay: tuple | None = None  # (year, paid, over_ceiling_on) of the holder's latest copay year
 
 
 # Hot-path reads (the clinic check, GET /me/card) select only what a card view, a QR and a check
@@ -42,13 +43,17 @@ CARD_COLS = [_CARD_T.c[n] for n in (
 PERSON_COLS = [_PERSON_T.c[n] for n in ("id", "bhxh_code", "full_name", "date_of_birth", "gender", "address")]
 _CARD_KEYS, _PERSON_KEYS = [c.key for c in CARD_COLS], [c.key for c in PERSON_COLS]
 _N_CARD, _N_PERSON = len(CARD_COLS), len(PERSON_COLS)
+# The co-payment year rides in the same statement (services/copay.py): no extra round trip.
+COPAY_COLS = copay.columns(_PERSON_T.c.id)
 
 
 def card_row(r: tuple) -> CardRow:
-    """A CardRow from a row that starts with CARD_COLS, PERSON_COLS and the facility's name."""
+    """A CardRow from a row that starts with CARD_COLS, PERSON_COLS, the facility's name and
+    COPAY_COLS."""
     card = SimpleNamespace(**dict(zip(_CARD_KEYS, r[:_N_CARD])))
     person = SimpleNamespace(**dict(zip(_PERSON_KEYS, r[_N_CARD:_N_CARD + _N_PERSON])))
-    return CardRow(card, person, r[_N_CARD + _N_PERSON])
+    at = _N_CARD + _N_PERSON + 1
+    return CardRow(card, person, r[at - 1], tuple(r[at:at + len(COPAY_COLS)]))
 
 
 def status_on(card: Card, day: date) -> str:
@@ -125,7 +130,7 @@ _CURRENT_CARD_ID = (select(_NEWEST.c.id).where(_NEWEST.c.person_id == _PERSON_T.
 # GET /me/card in one statement (the app's most opened screen): the account's record, its current
 # card (the latest valid_from, then the latest created; older ones answer 003/004 at a clinic) and
 # the facility's name; no transaction around it.
-_MY_CARD = (select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name)
+_MY_CARD = (select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, *COPAY_COLS)
             .select_from(_PERSON_T.outerjoin(_CARD_T, _CARD_T.c.id == _CURRENT_CARD_ID)
                          .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))
             .where(_PERSON_T.c.account_id == bindparam("account_id")))
@@ -143,6 +148,7 @@ def my_card(runner: Runner, account_id: int, keys_dir: str) -> dict:
     qr, expires_at = signed_qr(row, keys_dir)
     view["qr"] = qr
     view["qr_expires_at"] = expires_at.isoformat() if expires_at else None
+    view["co_payment"] = copay.view(row.copay, row.card.five_year_date)
     return view
 
 

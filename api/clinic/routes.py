@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 import clock
 import db
 from auth.roles import CLINIC, current_actor, roles_required
-from services import card_checks
+from services import card_checks, copay
 from services.cards import card_view
 from api.smorest import Blueprint
 
@@ -26,6 +26,7 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
         "card": card_view(outcome.row, today) if matched else None,
         "renewed_card": card_view(outcome.renewed, today) if matched and outcome.renewed else None,
         "checked_at": outcome.check.checked_at.isoformat(),
+        "co_payment": copay.of_card(outcome.row, outcome.renewed) if matched else None,
     }
 
 

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 import db
 from api.smorest import accepts
 from auth.roles import CLINIC, current_actor, roles_required
-from services import card_checks
+from services import card_checks, copay
 from services.cards import CardRow
 from api.smorest import Blueprint
 
@@ -60,6 +60,8 @@ class GatewayResponseSchema(Schema):
     gtTheDenMoi = fields.String(allow_none=True)
     maDKBDMoi = fields.String(allow_none=True)
     tenDKBDMoi = fields.String(allow_none=True)
+    ngayMienCCT = fields.String(allow_none=True, metadata={"description": "co-payment exemption from (dd/mm/yyyy)"})
+    luyKeCCT = fields.Float(allow_none=True, metadata={"description": "co-payments this year, VND"})
     dsLichSuKCB2018 = fields.List(fields.Dict(), allow_none=True, metadata={"description": "always null"})
     dsLichSuKT2018 = fields.List(fields.Nested(CheckEventSchema), allow_none=True)
 
@@ -95,6 +97,9 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
             cqBHXH=card.issuing_agency, gtTheTu=dmy(card.valid_from), gtTheDen=dmy(card.valid_to),
             maKV=card.area_code, ngayDu5Nam=dmy(card.five_year_date), maSoBHXH=person.bhxh_code,
         )
+        state = copay.of_card(row, new)
+        body.update(luyKeCCT=state["paid"], ngayMienCCT=dmy(date.fromisoformat(state["exempt_from"]))
+                    if state["exempt_from"] else None)
         body["dsLichSuKT2018"] = [
             {"userKT": f"{c.facility_code}_BV", "thoiGianKT": _stamp(c.checked_at),
              "thongBao": card_checks.MESSAGES.get(c.result_code, ""), "maLoi": c.result_code}
