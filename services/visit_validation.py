@@ -255,5 +255,5 @@ def validate_file(visits: Any, facility_code: str, strict: bool = True) -> tuple
                 errors.append(VisitError(index, row["ma_lk"], "MA_LK", "duplicate_in_file",
                                          f"MA_LK also at position {seen[row['ma_lk']]} of this file."))
             seen.setdefault(row["ma_lk"], index)
-            rows.append(row)
+            rows.append(row | {"index": index})
     return rows, errors

@@ -154,8 +154,8 @@ def record(session: Session, facility_code: str, raw_visits: Any, *, strict: boo
     rows, problems = validate_file(raw_visits, facility_code, strict)
     cards = _cards_of(session, rows) if rows else {}
     chosen = []
-    for index, row in enumerate(rows):
-        card, errs = _card_errors(index, row, cards)
+    for row in rows:
+        card, errs = _card_errors(row["index"], row, cards)
         problems.extend(errs)
         chosen.append(card)
     if problems:

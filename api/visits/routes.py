@@ -2,7 +2,7 @@
 GET /me/visits (a citizen's history)."""
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 
 import db
 from api.errors import validation_error
@@ -16,6 +16,13 @@ from .schemas import RecordedSchema, VisitFileSchema, VisitSchema
 
 blp = Blueprint("visits", __name__, url_prefix="/", description="Medical visits (lịch sử KCB)")
 BEARER = [{"bearer": []}]
+
+
+@blp.after_request
+def _no_store(resp: Response) -> Response:
+    """Visits are health data (sensitive personal data): never kept by a cache."""
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @blp.route("/clinic/visits", methods=["POST"])
