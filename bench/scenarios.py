@@ -418,3 +418,8 @@ BREAKDOWN = [
     Scenario("probe_check", "breakdown: the real card check", "wrk", method="POST", path=CHECK_PATH,
              entries=card_checks("card_number")),
 ]
+
+
+from bench.visits import SCENARIOS as _VISIT_SCENARIOS  # noqa: E402  (issue 14, its own file)
+
+SCENARIOS += _VISIT_SCENARIOS
