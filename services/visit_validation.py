@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -53,7 +53,8 @@ class _Visit:
     """Collects one visit's values and errors."""
 
     def __init__(self, index: int, raw: dict):
-        self.index, self.raw, self.errors, self.values = index, raw, [], {}
+        self.index, self.raw = index, raw
+        self.errors: list[VisitError] = []
         ma_lk = raw.get("MA_LK")
         self.ma_lk = str(ma_lk).strip() if isinstance(ma_lk, (str, int)) and str(ma_lk).strip() else None
 
@@ -113,7 +114,7 @@ class _Visit:
             self.fail(name, "format", f"{name} must be 12 digits, yyyymmddHHMM.")
             return None
         try:
-            return datetime.strptime(value, "%Y%m%d%H%M").replace(tzinfo=VN).astimezone(timezone.utc)
+            return datetime.strptime(value, "%Y%m%d%H%M").replace(tzinfo=VN).astimezone(UTC)
         except ValueError:
             self.fail(name, "invalid_date", f"{name} is not a real date and time.")
             return None
@@ -181,8 +182,9 @@ def _icd(v: _Visit) -> tuple[str | None, str | None]:
 
 
 def _totals(v: _Visit) -> dict | None:
-    amounts = {name: v.money(name) for name in MONEY}
-    if any(a is None for a in amounts.values()):
+    found = {name: v.money(name) for name in MONEY}
+    amounts = {name: a for name, a in found.items() if a is not None}
+    if len(amounts) != len(MONEY):
         return None
     if amounts["T_BHTT"] != amounts["T_TONGCHI_BH"] - amounts["T_BNCCT"]:
         v.fail("T_BHTT", "t_bhtt_mismatch", "T_BHTT must equal T_TONGCHI_BH - T_BNCCT.")
@@ -246,7 +248,9 @@ def validate_file(visits: Any, facility_code: str, strict: bool = True) -> tuple
         return [], [VisitError(0, None, "visits", "required", "The file holds no visit.")]
     if len(visits) > MAX_VISITS:
         return [], [VisitError(0, None, "visits", "too_many", f"At most {MAX_VISITS} visits per file.")]
-    rows, errors, seen = [], [], {}
+    rows: list[dict] = []
+    errors: list[VisitError] = []
+    seen: dict[str, int] = {}
     for index, raw in enumerate(visits):
         row, errs = validate_one(index, raw, facility_code, strict)
         errors.extend(errs)

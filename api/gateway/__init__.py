@@ -1,5 +1,8 @@
-from . import history  # noqa: F401  (Lskcb2025, on the /api/egw blueprint of routes.py)
-from . import mcct, qd130
+from . import (
+    history,  # noqa: F401  (Lskcb2025, on the /api/egw blueprint of routes.py)
+    mcct,
+    qd130,
+)
 from .routes import register as _register_egw
 
 

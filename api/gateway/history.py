@@ -8,7 +8,7 @@ history, every facility's visits newest first (at most 50); the look-up is audit
 """
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 from marshmallow import Schema, fields
 
 import db

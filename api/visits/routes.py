@@ -15,7 +15,7 @@ from services.cards import person_of_account
 from .schemas import RecordedSchema, VisitFileSchema, VisitSchema
 
 blp = Blueprint("visits", __name__, url_prefix="/", description="Medical visits (lịch sử KCB)")
-BEARER = [{"bearer": []}]
+BEARER: list[dict] = [{"bearer": []}]
 
 
 @blp.after_request
@@ -48,7 +48,7 @@ def submit_visits():
 @roles_required(CLINIC)
 def clinic_visit(ma_lk: str):
     """One visit this clinic recorded (404 `visit_not_found` for another facility's)."""
-    return visits.clinic_visit(db.session(), current_actor().facility_code, ma_lk)
+    return visits.clinic_visit(db.session(), current_actor().facility_code or "", ma_lk)
 
 
 @blp.route("/me/visits")

@@ -8,10 +8,10 @@ add-partitions` adds later months. SQLite gets the same table, unpartitioned, wi
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
 import sqlalchemy as sa
-import models.base
+from alembic import op
 
+import models.base
 
 revision = '0003'
 down_revision = '0002'

@@ -27,7 +27,7 @@ def test_over_the_ceiling_is_strict_and_dated_by_the_visit_that_crosses():
 
 def test_view_needs_five_years():
     today = date(2026, 9, 1)
-    over = (2026, Decimal("15000000"), date(2026, 5, 2))
+    over = (2026, Decimal(15000000), date(2026, 5, 2))
     assert copay.view(over, date(2020, 1, 1), today) | {} == {
         "year": 2026, "paid": 15_000_000.0, "ceiling": 14_040_000, "five_years": True, "exempt": True,
         "exempt_from": "2026-05-02"}

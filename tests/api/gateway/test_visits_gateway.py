@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, CardCheck, Visit
 from tests import factories as f
-from tests.api.visits.helpers import CARD, STAFF, envelope, form, holder_with_card, visit
+from tests.api.visits.helpers import (
+    CARD,
+    STAFF,
+    envelope,
+    form,
+    holder_with_card,
+    visit,
+)
 from tests.api.visits.test_me_visits import day_visit
 from tests.conftest import assert_problem
 

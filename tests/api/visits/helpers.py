@@ -3,11 +3,11 @@ envelope built the way tracnn/qlbv_public (BHYTXmlSubmitService) and the C# clie
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from tests import factories as f
 
-NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)  # 10:00 in Vietnam
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
 STAFF = ("001095012345", "Lê Văn Cường")
 HOLDER = {"full_name": "Nguyễn Văn An", "date_of_birth": date(1995, 3, 5), "gender": "male"}
 CARD = "DN4010123456789"

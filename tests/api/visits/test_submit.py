@@ -121,7 +121,7 @@ def test_empty_and_non_object_visits(client, session, clinic_headers):
 
 @pytest.mark.parametrize("who", ["anonymous", "citizen", "officer", "employer"])
 def test_only_clinics(app, client, session, at_now, who):
-    headers = {"anonymous": lambda: {}, "citizen": lambda: f.citizen(app, session)[1],
+    headers = {"anonymous": dict, "citizen": lambda: f.citizen(app, session)[1],
                "officer": lambda: f.officer(app, session)[1], "employer": lambda: f.employer(app, session)[1]}[who]()
     for resp in (post(client, headers, [visit()]), client.get(f"{URL}/LK1", headers=headers)):
         assert_problem(resp, 401, "unauthorized") if who == "anonymous" else assert_problem(resp, 403, "forbidden")
