@@ -30,8 +30,8 @@ def normalize(code: str) -> str | None:
         return None
     if not (_who.is_category(value) or _who.is_subcategory(value)):
         return None
-    dotted = _who.add_dot(value)
-    return dotted
+    # Not the package's add_dot: it fills a module-level list lazily, which races between threads.
+    return value if len(value) == 3 or "." in value else f"{value[:3]}.{value[3:]}"
 
 
 def title(code: str) -> str | None:

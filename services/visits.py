@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, false, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import clock
 import errors
-from models import Card, Facility, InsuredPerson, Visit, VisitKey, new_id
+from models import Card, CopayYear, Facility, InsuredPerson, Visit, VisitKey, new_id
 from services import copay, icd10
 from services.names import same_name
 from services.visit_validation import VisitError, validate_file
@@ -124,6 +124,10 @@ def _visit_values(row: dict, card, facility_code: str, submission_id: str, now: 
 
 def _write(session: Session, facility_code: str, values: list[dict]) -> set[str]:
     """Replace and insert; the MA_LKs that replaced an earlier visit."""
+    if session.get_bind().dialect.name == "sqlite":
+        # pysqlite opens its transaction at the first write, and SELECT ... FOR UPDATE does not
+        # exist there: a write first takes SQLite's one write lock before the keys are read.
+        session.execute(update(CopayYear).where(false()).values(year=CopayYear.year))
     persons = sorted({v["person_id"] for v in values})
     session.execute(select(InsuredPerson.id).where(InsuredPerson.id.in_(persons))
                     .order_by(InsuredPerson.id).with_for_update())
