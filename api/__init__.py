@@ -22,7 +22,7 @@ class NoCookieSessions(SessionInterface):
 
 def register_blueprints(app: Flask) -> Api:
     from . import auth, cards, clinic, employer, gateway, health, links, me, oauth, officer, participation
-    from . import visits
+    from . import notifications, visits
 
     app.config.update(
         API_TITLE="VssID-style health-insurance backend",
@@ -39,7 +39,8 @@ def register_blueprints(app: Flask) -> Api:
         }},
     })
     health.register(api)  # /healthz, /readyz (and under the prefix)
-    for module in (auth, me, oauth, links, officer, cards, clinic, employer, participation, visits):
+    for module in (auth, me, oauth, links, officer, cards, clinic, employer, participation,
+                   notifications, visits):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     gateway.register(api)  # /api/egw/... as the national gateway spells it
     cards.register_root(api)  # /.well-known/jwks.json

@@ -15,8 +15,9 @@ import statistics
 import time
 from datetime import timedelta
 
-from bench.harness import Context, Skip, log
-from bench.scenarios import (
+from bench.base import Skip, log
+from bench.context import Context
+from bench.scenario_data import (
     API,
     FACILITY,
     Scenario,

@@ -7,6 +7,8 @@ from .clients import ApiClient, ClinicStaff
 from .employment import Batch, Employment
 from .insurance import Card, InsuredPerson
 from .links import Consent, LinkRequest
+from .notifications import Device, JobCursor, Notification
+from .outbox import OutboxMessage
 from .registry import Facility, RegistryRecord
 from .visits import CopayYear, Visit, VisitKey
 
@@ -14,5 +16,6 @@ __all__ = [
     "Account", "ApiClient", "AuditEvent", "Base", "Batch", "Card", "CardCheck", "ClinicStaff",
     "Consent", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
+    "Device", "JobCursor", "Notification", "OutboxMessage",
     "CopayYear", "Visit", "VisitKey",
 ]

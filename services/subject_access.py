@@ -6,7 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Account, Card, CardCheck, Consent, Employment, Facility, InsuredPerson, LinkRequest, LoginSession
+from models import Account, Card, CardCheck, Consent, Employment, Facility, LinkRequest, LoginSession
+from services import audit
+from services.people import person_of
 
 
 def _iso(value):
@@ -15,7 +17,7 @@ def _iso(value):
 
 def export(session: Session, account_id: int) -> dict:
     account = session.get(Account, account_id)
-    person = session.scalar(select(InsuredPerson).where(InsuredPerson.account_id == account_id))
+    person = person_of(session, account_id)
     doc = {
         "account": {
             "id": account.id, "phone": account.phone, "full_name": account.full_name, "role": account.role,
@@ -68,4 +70,12 @@ def export(session: Session, account_id: int) -> dict:
         for e in session.scalars(select(Employment).where(Employment.person_id == person.id)
                                  .order_by(Employment.from_month.desc()))
     ]
+    return doc
+
+
+def export_for(session: Session, actor: tuple[str, str | None], account_id: int) -> dict:
+    """The export for the account's own owner, audited in the same transaction as the read. Commits."""
+    doc = export(session, account_id)
+    audit.record(session, actor, "subject_access.export", ("account", account_id))
+    session.commit()
     return doc

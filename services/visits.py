@@ -4,8 +4,8 @@
 writes all of the file's visits or none, in one transaction: the persons' rows are locked first (in
 id order) so that two files about one person serialize, the (facility, MA_LK) keys are locked or
 inserted, a re-sent MA_LK's old row is deleted, the new rows are inserted and the persons'
-co-payment years recomputed. What was recorded is returned: `notify_recorded` is where the
-notifications of a recorded visit attach.
+co-payment years recomputed, and each visit's person told (`notify_recorded`, a `visit_recorded`
+notification in the same transaction: CONTRACT §11). What was recorded is returned.
 """
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 import clock
 import errors
+from card_codes import CardStatus
 from models import Card, CopayYear, Facility, InsuredPerson, Visit, VisitKey, new_id
-from services import copay, icd10
+from services import copay, icd10, notifications
 from services.names import same_name
 from services.visit_validation import VisitError, validate_file
 
@@ -47,6 +48,7 @@ class RecordedVisit:
     visit_id: str
     person_id: int
     replaced: bool
+    admitted_at: datetime | None = None
 
 
 @dataclass
@@ -57,9 +59,15 @@ class Recorded:
     visits: list[RecordedVisit] = field(default_factory=list)
 
 
-def notify_recorded(recorded: Recorded) -> None:
-    """Called after a file is committed, with what was recorded. The citizen notification of a
-    recorded visit (CONTRACT §11) attaches here; until then there is nothing to send."""
+def notify_recorded(session: Session, recorded: Recorded) -> None:
+    """A `visit_recorded` notification for each recorded visit's person (those with an app account),
+    written in the file's transaction: the file and its notifications commit together, or neither."""
+    facility_name = session.scalar(select(Facility.name).where(Facility.code == recorded.facility_code))
+    notifications.notify_person_items(session, "visit_recorded", [
+        (v.person_id, {"facility_code": recorded.facility_code, "facility_name": facility_name,
+                       "ma_lk": v.ma_lk, "visit_id": v.visit_id, "replaced": v.replaced,
+                       "admitted_on": copay.local_day(v.admitted_at).isoformat() if v.admitted_at else None})
+        for v in recorded.visits])
 
 
 # ---- the card rules (they need the database) -----------------------------------------------------
@@ -90,7 +98,7 @@ def _card_errors(index: int, row: dict, cards: dict) -> tuple[Any, list[VisitErr
     if not known:
         return None, [err("MA_THE_BHYT", "card_unknown", "No such card.")]
     day = copay.local_day(row["admitted_at"])
-    valid = [(c, p) for c, p in known if c.valid_from <= day <= c.valid_to and c.status != "revoked"]
+    valid = [(c, p) for c, p in known if c.valid_from <= day <= c.valid_to and c.status != CardStatus.REVOKED]
     if not valid:
         return None, [err("MA_THE_BHYT", "card_not_valid", "The card was not valid on NGAY_VAO.")]
     card, person = valid[0]
@@ -170,6 +178,10 @@ def record(session: Session, facility_code: str, raw_visits: Any, *, strict: boo
     for attempt in (1, 2):
         try:
             replaced = _write(session, facility_code, values)
+            result = Recorded(submission_id, now, facility_code, [
+                RecordedVisit(v["ma_lk"], v["id"], v["person_id"], v["ma_lk"] in replaced, v["admitted_at"])
+                for v in values])
+            notify_recorded(session, result)
             session.commit()
             break
         except IntegrityError:  # a concurrent file inserted one of these new keys first: its lock now holds
@@ -177,9 +189,6 @@ def record(session: Session, facility_code: str, raw_visits: Any, *, strict: boo
             if attempt == 2:
                 raise errors.Conflict("Another file with these MA_LK is being recorded; retry.",
                                       code="visits_conflict") from None
-    result = Recorded(submission_id, now, facility_code, [
-        RecordedVisit(v["ma_lk"], v["id"], v["person_id"], v["ma_lk"] in replaced) for v in values])
-    notify_recorded(result)
     return result
 
 

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields
 
 import db
 from api.smorest import accepts
-from auth.roles import CLINIC, current_actor, roles_required
+from auth.roles import CLINIC, current_actor
 from services import card_checks, visits
 from services.audit import record
 
@@ -51,12 +51,12 @@ def history_item(visit, _facility_name) -> dict:
 
 
 @blp.route("/Lskcb2025", methods=["POST"])
+@blp.roles_required(CLINIC)
 @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
-@blp.doc(security=[{"bearer": []}], requestBody={"required": True, "content": {
+@blp.alt_response(200, schema=HistoryResponseSchema, description="maKetQua and the history (always 200)")
+@blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": GatewayRequestSchema},
     "application/x-www-form-urlencoded": {"schema": GatewayRequestSchema}}})
-@blp.alt_response(200, schema=HistoryResponseSchema, description="maKetQua and the history (always 200)")
-@roles_required(CLINIC)
 def visit_history():
     """The holder's visit history, after the card check's identity rules (maKetQua as the check)."""
     actor = current_actor()

@@ -21,9 +21,8 @@ from marshmallow import Schema, fields
 import clock
 import db
 import errors
-from api.errors import ApiError
 from api.smorest import Blueprint, accepts
-from auth.roles import CLINIC, current_actor, roles_required
+from auth.roles import CLINIC, current_actor
 from services import card_checks, copay, visits
 from services.audit import record
 
@@ -100,11 +99,11 @@ def _found(outcome) -> dict:
 
 
 @blp.route("/TraCuuTienMCCT", methods=["POST"])
+@blp.roles_required(CLINIC)
 @accepts("application/json", "application/x-www-form-urlencoded")
-@blp.doc(security=[{"bearer": []}], requestBody={"required": True, "content": {
-    "application/json": {"schema": McctRequestSchema}}})
 @blp.alt_response(200, description="MaKetQua 200 / 204 / 400 (HTTP 200); 401 and 500 as their HTTP status")
-@roles_required(CLINIC)
+@blp.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": McctRequestSchema}}})
 def copay_lookup():
     """This year's co-payments of a card holder and whether they are exempt (NĐ 188/2025 Art. 18)."""
     inp = _parse(gateway_body())
@@ -119,7 +118,7 @@ def copay_lookup():
             return jsonify({"MaKetQua": "204", "GhiChu": "Không tìm thấy thông tin thẻ.", "DataCCT": None,
                             "ThongTinSoThe": None})
         return jsonify(_found(outcome))
-    except (ApiError, errors.AppError) as exc:
+    except errors.AppError as exc:
         if getattr(exc, "status", None) == 401:
             return jsonify({"MaKetQua": "401", "GhiChu": "Lỗi xác thực tài khoản."}), 401
         raise

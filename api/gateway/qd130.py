@@ -17,7 +17,7 @@ from marshmallow import Schema, fields
 import clock
 import db
 from api.smorest import Blueprint, accepts
-from auth.roles import CLINIC, current_actor, roles_required
+from auth.roles import CLINIC, current_actor
 from services import visits
 from services.visit_xml import XmlRefused, read_envelope
 
@@ -64,11 +64,11 @@ def _refusal(errors: list[visits.VisitError]):
 
 
 @blp.route("/guiHoSoXmlQD4750", methods=["POST"])
+@blp.roles_required(CLINIC)
 @accepts("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
-@blp.doc(security=[{"bearer": []}], requestBody={"required": True, "content": {
-    "application/x-www-form-urlencoded": {"schema": SubmissionFormSchema}}})
 @blp.alt_response(200, schema=SubmissionAnswerSchema, description="maKetQua (always HTTP 200)")
-@roles_required(CLINIC)
+@blp.doc(requestBody={"required": True, "content": {
+    "application/x-www-form-urlencoded": {"schema": SubmissionFormSchema}}})
 def submit_xml():
     """Record the visits of a GIAMDINHHS file: all of them, or none with every error named."""
     form = request.get_json(silent=True) if request.mimetype == "application/json" else request.form

@@ -5,17 +5,16 @@ from __future__ import annotations
 from flask import Response, request
 
 import db
-from api.errors import validation_error
+from errors import ValidationFailed
 from api.pagination import PageArgs, page_schema, paginate
 from api.smorest import Blueprint
-from auth.roles import CITIZEN, CLINIC, current_actor, roles_required
+from auth.roles import CITIZEN, CLINIC, current_actor
 from services import visits
 from services.cards import person_of_account
 
 from .schemas import RecordedSchema, VisitFileSchema, VisitSchema
 
 blp = Blueprint("visits", __name__, url_prefix="/", description="Medical visits (lịch sử KCB)")
-BEARER: list[dict] = [{"bearer": []}]
 
 
 @blp.after_request
@@ -26,16 +25,16 @@ def _no_store(resp: Response) -> Response:
 
 
 @blp.route("/clinic/visits", methods=["POST"])
-@blp.doc(security=BEARER, requestBody={"required": True, "content": {"application/json": {"schema": VisitFileSchema}}})
+@blp.roles_required(CLINIC)
 @blp.alt_response(200, schema=RecordedSchema, description="every visit recorded")
-@roles_required(CLINIC)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": VisitFileSchema}}})
 def submit_visits():
     """Report visits (the XML1 summary) as JSON: all are recorded, or none (422 naming each error).
 
     Re-sending a MA_LK replaces that visit; MA_CSKCB must be this clinic's facility."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or set(body) != {"visits"}:
-        raise validation_error({"_body": ["The body must be {\"visits\": [...]}."]})
+        raise ValidationFailed({"_body": ["The body must be {\"visits\": [...]}."]})
     done = visits.record(db.session(), current_actor().facility_code, body["visits"])
     return {"submission_id": done.submission_id, "received_at": done.received_at.isoformat(),
             "recorded": len(done.visits),
@@ -43,17 +42,15 @@ def submit_visits():
 
 
 @blp.route("/clinic/visits/<string:ma_lk>")
-@blp.doc(security=BEARER)
+@blp.roles_required(CLINIC)
 @blp.response(200, VisitSchema)
-@roles_required(CLINIC)
 def clinic_visit(ma_lk: str):
     """One visit this clinic recorded (404 `visit_not_found` for another facility's)."""
     return visits.clinic_visit(db.session(), current_actor().facility_code or "", ma_lk)
 
 
 @blp.route("/me/visits")
-@blp.doc(security=BEARER)
-@roles_required(CITIZEN)
+@blp.roles_required(CITIZEN)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(VisitSchema, "VisitPage"))
 def my_visits(args):

@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 revision = '0003'
-down_revision = '0002'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

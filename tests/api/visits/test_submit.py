@@ -131,10 +131,31 @@ def test_notifications_call_point_gets_what_was_recorded(client, session, clinic
     from services import visits
 
     seen = []
-    monkeypatch.setattr(visits, "notify_recorded", seen.append)
+    monkeypatch.setattr(visits, "notify_recorded", lambda _session, recorded: seen.append(recorded))
     holder_with_card(session)
     assert post(client, clinic_headers, [visit("LK1")]).status_code == 200
     assert [(v.ma_lk, v.replaced) for v in seen[0].visits] == [("LK1", False)] and seen[0].facility_code == "01001"
+
+
+def test_a_recorded_visit_notifies_the_holder(app, client, session, clinic_headers):
+    """CONTRACT §11: the holder's account gets a `visit_recorded` notification per recorded visit,
+    in the file's transaction; a refused file notifies nobody."""
+    from models import Notification
+
+    person, _card = holder_with_card(session)
+    account, citizen_headers = f.citizen(app, session)
+    person.account_id = account.id
+    session.commit()
+    assert post(client, clinic_headers, [visit("LK1", MA_LOAI_KCB="99")]).status_code == 422
+    assert count(session, Notification) == 0
+    assert post(client, clinic_headers, [visit("LK1"), visit("LK2", NGAY_VAO="202606020800",
+                                                             NGAY_RA="202606020900")]).status_code == 200
+    session.expire_all()
+    rows = session.scalars(select(Notification).where(Notification.account_id == account.id)).all()
+    assert sorted(n.data["ma_lk"] for n in rows) == ["LK1", "LK2"] and {n.kind for n in rows} == {"visit_recorded"}
+    assert rows[0].data["facility_code"] == "01001" and rows[0].data["admitted_on"].startswith("2026-06-0")
+    listed = client.get("/api/v1/me/notifications", headers=citizen_headers).get_json()
+    assert [i["kind"] for i in listed["items"]] == ["visit_recorded", "visit_recorded"]
 
 
 def test_five_year_date_defaults(session, at_now):
