@@ -22,7 +22,7 @@ class NoCookieSessions(SessionInterface):
 
 def register_blueprints(app: Flask) -> Api:
     from . import auth, campaign, cards, clinic, employer, gateway, health, links, me, oauth, officer, participation
-    from . import notifications
+    from . import notifications, visits
 
     app.config.update(
         API_TITLE="VssID-style health-insurance backend",
@@ -40,7 +40,7 @@ def register_blueprints(app: Flask) -> Api:
     })
     health.register(api)  # /healthz, /readyz (and under the prefix)
     for module in (auth, me, oauth, links, officer, campaign, cards, clinic, employer, participation,
-                   notifications):
+                   notifications, visits):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     gateway.register(api)  # /api/egw/... as the national gateway spells it
     cards.register_root(api)  # /.well-known/jwks.json

@@ -85,3 +85,6 @@ SCENARIOS.append(SLOW_GATEWAY)
 from bench.campaign import SCENARIOS as _CAMPAIGN  # noqa: E402  (issue 18)
 
 SCENARIOS += _CAMPAIGN
+from bench.visits import SCENARIOS as _VISIT_SCENARIOS  # noqa: E402  (issue 14, its own file)
+
+SCENARIOS += _VISIT_SCENARIOS

@@ -22,14 +22,19 @@ def demo_command() -> None:
 
 
 @seed_group.command("synthetic")
-@click.option("--persons", type=click.IntRange(min=1), required=True, help="How many insured persons.")
+@click.option("--persons", type=click.IntRange(min=0), required=True, help="How many insured persons.")
 @click.option("--seed", "rng_seed", type=int, default=42, show_default=True, help="Random seed (repeatable data).")
-def synthetic_command(persons: int, rng_seed: int) -> None:
+@click.option("--visits", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Then this many medical visits of the persons held (services/seed_visits.py).")
+def synthetic_command(persons: int, rng_seed: int, visits: int) -> None:
     """N insured persons with registry rows and cards, bulk-loaded (COPY on PostgreSQL)."""
     from services.seed_synthetic import seed_synthetic
+    from services.seed_visits import seed_visits
 
-    summary = seed_synthetic(db.get().engine, persons=persons, seed=rng_seed)
-    click.echo(summary)
+    if persons:
+        click.echo(seed_synthetic(db.get().engine, persons=persons, seed=rng_seed))
+    if visits:
+        click.echo(seed_visits(db.get().engine, visits=visits, seed=rng_seed))
 
 
 COMMANDS = [seed_group]

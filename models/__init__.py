@@ -11,6 +11,7 @@ from .links import Consent, LinkRequest
 from .notifications import Device, JobCursor, Notification
 from .outbox import OutboxMessage
 from .registry import Facility, RegistryRecord
+from .visits import CopayYear, Visit, VisitKey
 
 __all__ = [
     "Account", "ApiClient", "AuditEvent", "Base", "Batch", "CampaignCount", "CampaignPerson", "Card", "CardCheck",
@@ -18,4 +19,5 @@ __all__ = [
     "Consent", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
     "Device", "JobCursor", "Notification", "OutboxMessage",
+    "CopayYear", "Visit", "VisitKey",
 ]

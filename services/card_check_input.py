@@ -27,6 +27,8 @@ class CheckInput:
     staff_name: str | None = None
     qr: str | None = None
     invalid: list[str] = field(default_factory=list)
+    # False for look-ups whose protocol names no staff member (TraCuuTienMCCT): 054/055 do not apply.
+    staff_required: bool = True
 
 
 # ---- parsing (the two request shapes) --------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import Table, bindparam, insert, select
 
 from errors import BearerUnauthorized
 from models import ApiClient, Card, CardCheck, ClinicStaff, Facility, InsuredPerson
-from services.card_rows import CARD_COLS, PERSON_COLS, CardRow, card_row
+from services.card_rows import CARD_COLS, COPAY_COLS, PERSON_COLS, CardRow, card_row
 
 if TYPE_CHECKING:  # the hot path's statement runner (db/statements.py); services stay free of Flask
     from db.statements import Runner
@@ -35,7 +35,7 @@ _STAFF_ONLY = select(_STAFF_NAME, _CLIENT_ACTIVE)
 
 def _cards_where(where, limit: int | None = None):
     stmt = (
-        select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, _STAFF_NAME, _CLIENT_ACTIVE)
+        select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, *COPAY_COLS, _STAFF_NAME, _CLIENT_ACTIVE)
         .select_from(_CARD_T.join(_PERSON_T, _PERSON_T.c.id == _CARD_T.c.person_id)
                      .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))
         .where(where)

@@ -172,9 +172,9 @@ def _decide(conn: Runner, client_id: str, inp: CheckInput, keys_dir: str):
     staff_name = require_active(desk)
 
     # The contract's order: the staff member first, then the identifier's shape, then the card.
-    if staff_name is None:
+    if staff_name is None and inp.staff_required:
         return R.STAFF_UNKNOWN, None, None, id_type
-    if not same_name(staff_name, inp.staff_name):
+    if inp.staff_required and not same_name(staff_name, inp.staff_name):
         return R.STAFF_NAME_MISMATCH, None, None, id_type
     if shape:
         return shape, None, None, id_type

@@ -9,6 +9,10 @@ no ORM identity map: cheaper than the statement on the hot path).
 Adding a field to the card: the column in models/insurance.py (+ its migration), the field here
 (in `CardValues`, in `card_view`, and a default in `new_card_values`), its line in
 api/cards/schemas.py. Every endpoint that shows a card uses `card_view`.
+
+The holder's co-payment year (`CopayValues`, services/copay.py) rides in the same SELECT as
+`COPAY_COLS`, after the facility's name; it is a value of its own on the `CardRow`, joined into an
+answer beside the card view (`copay.of_card`), not a field of the card.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from card_codes import EXPIRED, CardStatus
 from models import Card, InsuredPerson
+from services import copay
 from services.identifiers import BENEFIT_RATES
 
 if TYPE_CHECKING:
@@ -54,9 +59,20 @@ def _columns(table, row_type: type[tuple]) -> list[Column]:
     return [table.c[name] for name in row_type._fields]  # type: ignore[attr-defined]
 
 
+class CopayValues(NamedTuple):
+    """The holder's latest copay_years row (services/copay.py), or all None."""
+
+    year: int | None
+    paid: object  # Decimal (NUMERIC)
+    over_ceiling_on: date | None
+
+
 CARD_COLS = _columns(Card.__table__, CardValues)
 PERSON_COLS = _columns(InsuredPerson.__table__, PersonValues)
-_N_CARD, _N_PERSON = len(CARD_COLS), len(PERSON_COLS)
+# Scalar subqueries on the holder's id: the co-payment year costs no extra round trip.
+COPAY_COLS = copay.columns(InsuredPerson.__table__.c.id)
+_N_CARD, _N_PERSON, _N_COPAY = len(CARD_COLS), len(PERSON_COLS), len(COPAY_COLS)
+_AT_COPAY = _N_CARD + _N_PERSON + 1
 
 
 @dataclass(frozen=True)
@@ -66,12 +82,14 @@ class CardRow:
     card: CardValues | Card
     person: PersonValues | InsuredPerson
     facility_name: str | None
+    copay: CopayValues | None = None  # the holder's latest co-payment year, when the SELECT read it
 
 
 def card_row(r: tuple) -> CardRow:
-    """A CardRow from a row that starts with CARD_COLS, PERSON_COLS and the facility's name."""
+    """A CardRow from a row that starts with CARD_COLS, PERSON_COLS, the facility's name and
+    COPAY_COLS."""
     return CardRow(CardValues._make(r[:_N_CARD]), PersonValues._make(r[_N_CARD:_N_CARD + _N_PERSON]),
-                   r[_N_CARD + _N_PERSON])
+                   r[_AT_COPAY - 1], CopayValues._make(r[_AT_COPAY:_AT_COPAY + _N_COPAY]))
 
 
 _DECIDED = frozenset({CardStatus.REVOKED.value, CardStatus.REPORTED_DECREASED.value})

@@ -11,9 +11,10 @@ import clock
 from card_codes import EXPIRED, CardStatus, DecreaseReason, decided_code
 from errors import NotFound, NotLinked
 from models import Card, Facility, InsuredPerson
-from services import card_signing, people
+from services import card_signing, copay, people
 from services.card_rows import (
     CARD_COLS,
+    COPAY_COLS,
     PERSON_COLS,
     CardRow,
     card_row,
@@ -74,8 +75,8 @@ _CURRENT_CARD_ID = (select(_NEWEST.c.id).where(_NEWEST.c.person_id == _PERSON_T.
                     .correlate(_PERSON_T).scalar_subquery())
 # GET /me/card in one statement (the app's most opened screen): the account's record, its current
 # card (the latest valid_from, then the latest created; older ones answer 003/004 at a clinic) and
-# the facility's name; no transaction around it.
-_MY_CARD = (select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name)
+# the facility's name, and the holder's co-payment year (COPAY_COLS); no transaction around it.
+_MY_CARD = (select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, *COPAY_COLS)
             .select_from(_PERSON_T.outerjoin(_CARD_T, _CARD_T.c.id == _CURRENT_CARD_ID)
                          .outerjoin(_FACILITY_T, _FACILITY_T.c.code == _CARD_T.c.facility_code))
             .where(_PERSON_T.c.account_id == bindparam("account_id")))
@@ -93,6 +94,7 @@ def my_card(runner: Runner, account_id: int, keys_dir: str) -> dict:
     qr, expires_at = signed_qr(row, keys_dir)
     view["qr"] = qr
     view["qr_expires_at"] = expires_at.isoformat() if expires_at else None
+    view["co_payment"] = copay.of_card(row)  # a value of its own, beside the card view
     return view
 
 

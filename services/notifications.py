@@ -64,16 +64,23 @@ def notify(session: Session, target: Target, kind: str, data: dict[str, Any], *,
 
 def notify_persons(session: Session, kind: str, data_by_person: dict[int, dict[str, Any]]) -> int:
     """`notify` for many insured persons at once (a batch): one look-up of their accounts."""
-    if not data_by_person:
+    return notify_person_items(session, kind, list(data_by_person.items()))
+
+
+def notify_person_items(session: Session, kind: str, items: list[tuple[int, dict[str, Any]]]) -> int:
+    """`notify` for (person id, data) pairs, a person possibly more than once (a visit file: one
+    notification per visit); one look-up of the accounts, one INSERT. Returns how many were written."""
+    if not items:
         return 0
-    found: list[tuple[int, dict, str | None]] = []
-    ids = sorted(data_by_person)
+    accounts: dict[int, int] = {}
+    ids = sorted({pid for pid, _ in items})
     for start in range(0, len(ids), 1000):
         for pid, account_id in session.execute(
                 select(InsuredPerson.id, InsuredPerson.account_id)
                 .where(InsuredPerson.id.in_(ids[start:start + 1000]), InsuredPerson.account_id.is_not(None))):
             if account_id is not None:
-                found.append((account_id, data_by_person[pid], None))
+                accounts[pid] = account_id
+    found: list[tuple[int, dict, str | None]] = [(accounts[pid], data, None) for pid, data in items if pid in accounts]
     _write(session, found, kind)
     return len(found)
 

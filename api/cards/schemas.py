@@ -35,10 +35,22 @@ class CardSchema(Schema):
                                                CardStatus.REPORTED_DECREASED.value]})
 
 
+class CoPaymentSchema(Schema):
+    """This calendar year's co-payments and the exemption (NĐ 188/2025 Art. 18)."""
+
+    year = fields.Integer()
+    paid = fields.Float(metadata={"description": "T_BNCCT summed over this year's visits, VND"})
+    ceiling = fields.Integer(metadata={"description": "6 x the base salary in force today, VND"})
+    five_years = fields.Boolean(metadata={"description": "five continuous years reached (five_year_date)"})
+    exempt = fields.Boolean(metadata={"description": "no co-payment due today, for the rest of the year"})
+    exempt_from = fields.String(allow_none=True, metadata={"format": "date"})
+
+
 class MyCardSchema(CardSchema):
     qr = fields.String(allow_none=True, metadata={
         "description": "compact JWS (ES256, kid); null when the card is not active today"})
     qr_expires_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    co_payment = fields.Nested(CoPaymentSchema)
 
 
 class CardCheckItemSchema(Schema):

@@ -7,7 +7,7 @@ import clock
 import db
 from auth.client_state import checks_client_active
 from auth.roles import CLINIC, current_actor
-from services import card_checks
+from services import card_checks, copay
 from services.cards import card_view
 from api.smorest import Blueprint
 
@@ -27,6 +27,7 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
         "card": card_view(outcome.row, today) if matched else None,
         "renewed_card": card_view(outcome.renewed, today) if matched and outcome.renewed else None,
         "checked_at": outcome.check.checked_at.isoformat(),
+        "co_payment": copay.of_card(outcome.row, outcome.renewed) if matched else None,
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from api.cards.schemas import CardSchema
+from api.cards.schemas import CardSchema, CoPaymentSchema
 
 
 class CardCheckByIdentifierSchema(Schema):
@@ -31,3 +31,5 @@ class CardCheckResultSchema(Schema):
         "description": "null unless the holder's identity matched (000-004, 010, 110, 120-124)"})
     renewed_card = fields.Nested(CardSchema, allow_none=True, metadata={"description": "the replacement (003/004)"})
     checked_at = fields.String(metadata={"format": "date-time"})
+    co_payment = fields.Nested(CoPaymentSchema, allow_none=True, metadata={
+        "description": "the holder's co-payment this year; null unless the identity matched"})

@@ -17,7 +17,7 @@ from api.smorest import Blueprint, accepts
 from auth.client_state import checks_client_active
 from auth.roles import CLINIC, current_actor
 from card_codes import MESSAGES
-from services import card_checks
+from services import card_checks, copay
 from services.card_rows import CardRow, card_view
 
 blp = Blueprint("gateway", __name__, url_prefix="/api/egw",
@@ -62,6 +62,8 @@ class GatewayResponseSchema(Schema):
     gtTheDenMoi = fields.String(allow_none=True)
     maDKBDMoi = fields.String(allow_none=True)
     tenDKBDMoi = fields.String(allow_none=True)
+    ngayMienCCT = fields.String(allow_none=True, metadata={"description": "co-payment exemption from (dd/mm/yyyy)"})
+    luyKeCCT = fields.Float(allow_none=True, metadata={"description": "co-payments this year, VND"})
     dsLichSuKCB2018 = fields.List(fields.Dict(), allow_none=True, metadata={"description": "always null"})
     dsLichSuKT2018 = fields.List(fields.Nested(CheckEventSchema), allow_none=True)
 
@@ -103,6 +105,9 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
             gtTheTu=_dmy_iso(view["valid_from"]), gtTheDen=_dmy_iso(view["valid_to"]), maKV=view["area_code"],
             ngayDu5Nam=_dmy_iso(view["five_year_date"]), maSoBHXH=view["bhxh_code"],
         )
+        state = copay.of_card(row, new)
+        body.update(luyKeCCT=state["paid"], ngayMienCCT=dmy(date.fromisoformat(state["exempt_from"]))
+                    if state["exempt_from"] else None)
         body["dsLichSuKT2018"] = [
             {"userKT": f"{c.facility_code}_BV", "thoiGianKT": _stamp(c.checked_at),
              "thongBao": MESSAGES.get(c.result_code, ""), "maLoi": c.result_code}

@@ -53,6 +53,21 @@ def gateway_body(card_number: str, holder: dict, staff: tuple[str, str] = STAFF)
             "ngaySinh": holder["date_of_birth"].strftime("%d/%m/%Y"), "hoTenCb": staff[1], "cccdCb": staff[0]}
 
 
+def visit_of(card_number: str, holder: dict, ma_lk: str) -> dict:
+    """A visit at 01001 in November 2026 by `holder` (tests/api/visits/helpers.py builds the rest)."""
+    from tests.api.visits.helpers import visit
+
+    return visit(ma_lk, MA_THE_BHYT=card_number, HO_TEN=holder["full_name"],
+                 NGAY_SINH=holder["date_of_birth"].strftime("%Y%m%d0000"), NGAY_VAO="202611200800",
+                 NGAY_RA="202611200900")
+
+
+def visit_form(card_number: str, holder: dict, ma_lk: str) -> dict:
+    from tests.api.visits.helpers import envelope, form
+
+    return form(envelope([visit_of(card_number, holder, ma_lk)]))
+
+
 def build(app, client, session) -> World:
     # Citizen A: linked, with a card.
     acc_a, a = f.citizen(app, session, phone=A_PHONE, full_name=A_PERSON["full_name"])

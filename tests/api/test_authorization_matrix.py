@@ -151,6 +151,18 @@ MATRIX = [
         json(lambda world, role: w.check_body(world.a_card, w.A_PERSON))),
     Row("POST", "/api/egw/KQNhanLichSuKCB2024", lambda _: "/api/egw/KQNhanLichSuKCB2024", clinics(200),
         json(lambda world, role: w.gateway_body(world.a_card, w.A_PERSON))),
+    Row("POST", "/api/egw/Lskcb2025", lambda _: "/api/egw/Lskcb2025", clinics(200),
+        json(lambda world, role: w.gateway_body(world.a_card, w.A_PERSON))),
+    # --- visits (issue 14; object-level cases in tests/api/visits) ----------------------------------------
+    Row("POST", f"{API}/clinic/visits", lambda _: f"{API}/clinic/visits", clinics(200),
+        json(lambda world, role: {"visits": [w.visit_of(world.a_card, w.A_PERSON, f"LK-{role}")]})),
+    Row("GET", f"{API}/clinic/visits/<string:ma_lk>", lambda _: f"{API}/clinic/visits/LK-none", clinics(404)),
+    Row("GET", f"{API}/me/visits", lambda _: f"{API}/me/visits", citizens(200, 404)),
+    Row("POST", "/api/qd130/guiHoSoXmlQD4750", lambda _: "/api/qd130/guiHoSoXmlQD4750", clinics(200),
+        lambda world, role: {"data": w.visit_form(world.a_card, w.A_PERSON, f"LK-x-{role}")}),
+    Row("POST", "/api/TraCuuCCT/TraCuuTienMCCT", lambda _: "/api/TraCuuCCT/TraCuuTienMCCT", clinics(200),
+        json(lambda world, role: {"username": "01001_BV", "maThe": world.a_card, "hoTen": w.A_PERSON["full_name"],
+                                  "ngaySinh": w.A_PERSON["date_of_birth"].strftime("%d/%m/%Y")})),
     # --- employers --------------------------------------------------------------------------------------
     Row("POST", f"{API}/employer/enrollments", lambda _: f"{API}/employer/enrollments", employers(200),
         _idem(json(lambda world, role: {"employees": [emp.person_row(5)]}))),

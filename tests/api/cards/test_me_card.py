@@ -12,7 +12,7 @@ from tests.conftest import assert_problem
 URL = "/api/v1/me/card"
 FIELDS = {"card_number", "bhxh_code", "full_name", "date_of_birth", "gender", "object_code", "benefit_level",
           "benefit_rate", "province_code", "area_code", "primary_care_facility", "valid_from", "valid_to",
-          "five_year_date", "issuing_agency", "status", "qr", "qr_expires_at"}
+          "five_year_date", "issuing_agency", "status", "qr", "qr_expires_at", "co_payment"}
 
 
 def claims_of(payload: str) -> dict:
@@ -25,6 +25,7 @@ def test_my_card_has_every_field(client, with_card):
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
     body = resp.get_json()
     assert set(body) == FIELDS
+    assert body.pop("co_payment")["paid"] == 0  # no visit yet (tests/api/visits)
     assert body | {"qr": None, "qr_expires_at": None} == {
         "card_number": "DN4010123456789", "bhxh_code": "0123456789", "full_name": "Nguyễn Văn An",
         "date_of_birth": "1995-03-05", "gender": "male", "object_code": "DN", "benefit_level": 4,
