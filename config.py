@@ -41,6 +41,7 @@ def load(overrides: dict | None = None) -> dict:
         "REGISTRY_BACKEND": env.get("REGISTRY_BACKEND", "local"),
         "REGISTRY_URL": env.get("REGISTRY_URL"),
         "REGISTRY_TIMEOUT": float(env.get("REGISTRY_TIMEOUT", "3")),
+        "REGISTRY_RELATIONS_URL": env.get("REGISTRY_RELATIONS_URL"),  # default: `relations` next to REGISTRY_URL
         "CARD_KEYS_DIR": env.get("CARD_KEYS_DIR", str(instance_dir / "card-keys")),
         "PORT": int(env.get("PORT", "8000")),
         # Domain settings with their legal values; see docs/decisions.md.

@@ -21,7 +21,8 @@ class NoCookieSessions(SessionInterface):
 
 
 def register_blueprints(app: Flask) -> Api:
-    from . import auth, cards, clinic, employer, gateway, health, links, me, oauth, officer, participation
+    from . import (auth, births, cards, clinic, employer, family, gateway, health, links, me, oauth, officer,
+                   participation)
 
     app.config.update(
         API_TITLE="VssID-style health-insurance backend",
@@ -38,7 +39,7 @@ def register_blueprints(app: Flask) -> Api:
         }},
     })
     health.register(api)  # /healthz, /readyz (and under the prefix)
-    for module in (auth, me, oauth, links, officer, cards, clinic, employer, participation):
+    for module in (auth, me, oauth, links, officer, cards, clinic, employer, participation, family, births):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     gateway.register(api)  # /api/egw/... as the national gateway spells it
     cards.register_root(api)  # /.well-known/jwks.json

@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from . import cards, clients, database, imports, keys, officers, seed
+    from . import births, cards, clients, database, imports, keys, officers, seed
 
-    for module in (database, seed, imports, clients, officers, keys, cards):
+    for module in (database, seed, imports, clients, officers, keys, cards, births):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -5,12 +5,13 @@ from .base import Base, new_id
 from .checks import CardCheck
 from .clients import ApiClient, ClinicStaff
 from .employment import Batch, Employment
+from .family import BirthRegistration, Dependant
 from .insurance import Card, InsuredPerson
 from .links import Consent, LinkRequest
 from .registry import Facility, RegistryRecord
 
 __all__ = [
-    "Account", "ApiClient", "AuditEvent", "Base", "Batch", "Card", "CardCheck", "ClinicStaff",
-    "Consent", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
+    "Account", "ApiClient", "AuditEvent", "Base", "Batch", "BirthRegistration", "Card", "CardCheck",
+    "ClinicStaff", "Consent", "Dependant", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
 ]

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 import clock
 from api.errors import ApiError
 from models import ApiClient, Card, CardCheck, ClinicStaff, Facility, InsuredPerson, new_id
-from services import card_signing
+from card_codes import ResultCode
+from services import card_signing, child_checks
 from services.card_verifier import VALID
 from services.cards import CARD_COLS, PERSON_COLS, CardRow, card_row, status_on
 from services.identifiers import BHXH_RE, CCCD_RE, OBJECT_CODES, PROVINCES, check_cccd, normalize_identifier
@@ -55,6 +56,7 @@ MESSAGES = {
     "122": "Báo giảm chuyển nội tỉnh",
     "123": "Báo giảm do tăng lại cùng đơn vị",
     "124": "Báo giảm ngừng tham gia",
+    "130": ResultCode.CHILD_WITHOUT_CARD.message,
     "205": "Lỗi sai định dạng tham số",
 }
 USABLE = frozenset({"000", "001", "002", "003", "004"})
@@ -355,8 +357,9 @@ def _decide(conn: Runner, client_id: str, inp: CheckInput, keys_dir: str):
         return "055", None, None, id_type
     if shape:
         return shape, None, None, id_type
-    if target is None:
-        return "050", None, None, id_type
+    if target is None:  # 050, or 130 for a child under 6 without a card yet (services/child_checks.py)
+        code = child_checks.code_without_card(conn, id_type, inp.identifier, full_name, dob, clock.today())
+        return code, None, None, id_type
     holder = target.person
     if not same_name(holder.full_name, full_name):
         return ("061" if initials(holder.full_name) == initials(full_name) else "060"), target, None, id_type
