@@ -418,3 +418,7 @@ BREAKDOWN = [
     Scenario("probe_check", "breakdown: the real card check", "wrk", method="POST", path=CHECK_PATH,
              entries=card_checks("card_number")),
 ]
+
+from bench import family  # noqa: E402  (issue 15's scenarios live in their own file)
+
+SCENARIOS += family.SCENARIOS
