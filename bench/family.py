@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from bench.harness import Context
 from bench.scenarios import API, FACILITY, SAMPLE, Scenario, linked_citizens, people
 
@@ -32,12 +34,17 @@ def _families(ctx: Context) -> list[tuple[str, list[str]]]:
     with ctx.app().app_context():
         session = db.session()
         now = clock.now()
+        prefix = f"0012{born.year % 100:02d}9"
+        taken = set(session.scalars(select(InsuredPerson.cccd).where(InsuredPerson.cccd.startswith(prefix))))
+        free = (c for c in (f"{prefix}{n:05d}" for n in range(100_000)) if c not in taken)
         for k, (token, guardian) in enumerate(zip(tokens, guardians)):
-            account_id = session.get(InsuredPerson, guardian["id"]).account_id
+            linked = session.get(InsuredPerson, guardian["id"])
+            assert linked is not None and linked.account_id is not None
+            account_id = linked.account_id
             ids = []
             for j in range(CHILDREN_PER_GUARDIAN):
                 serial = k * CHILDREN_PER_GUARDIAN + j
-                child = InsuredPerson(bhxh_code=f"97{serial:08d}", cccd=f"0012{born.year % 100:02d}9{serial:05d}",
+                child = InsuredPerson(bhxh_code=f"97{serial:08d}", cccd=next(free),
                                       full_name=f"Trẻ Em {serial}", date_of_birth=born, gender="male",
                                       created_at=now, updated_at=now)
                 session.add(child)

@@ -26,7 +26,14 @@ import errors
 from models import BirthRegistration, Card, Facility, InsuredPerson, RegistryRecord
 from privacy import mask_tail
 from services import audit, bhxh_codes, provinces
-from services.identifiers import CCCD_RE, FACILITY_RE, GENDERS, PROVINCES, card_number, check_cccd
+from services.identifiers import (
+    CCCD_RE,
+    FACILITY_RE,
+    GENDERS,
+    PROVINCES,
+    card_number,
+    check_cccd,
+)
 
 OBJECT_CODE, BENEFIT_LEVEL = "TE", 1
 FREE_UNTIL_AGE = 6

@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select, union_all
+from sqlalchemy.sql import Executable
 
 from card_codes import ResultCode
 from models import InsuredPerson, RegistryRecord
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from db.statements import Runner
 
 _P, _R = InsuredPerson.__table__, RegistryRecord.__table__
-_BY = {
+_BY: dict[str, Executable] = {
     "cccd": union_all(select(_P.c.full_name, _P.c.date_of_birth).where(_P.c.cccd == bindparam("value")),
                       select(_R.c.full_name, _R.c.date_of_birth).where(_R.c.cccd == bindparam("value"))),
     "bhxh_code": select(_P.c.full_name, _P.c.date_of_birth).where(_P.c.bhxh_code == bindparam("value")),

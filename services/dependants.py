@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import Table, and_, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -141,7 +141,7 @@ _LIST = (select(_DEP_T.c.id, _DEP_T.c.full_name, _DEP_T.c.date_of_birth, _DEP_T.
 # One child's card in one statement, only if it is this guardian's child and still a minor.
 _ONE = (select(*cards.CARD_COLS, *cards.PERSON_COLS, _FACILITY_T.c.name, _PERSON_T.c.id.label("holder"))
         .select_from(_WITH_CARD).where(_MINE, _DEP_T.c.id == bindparam("dependant_id")))
-_AUDIT = insert(AuditEvent.__table__).values(
+_AUDIT = insert(cast(Table, AuditEvent.__table__)).values(
     at=bindparam("at"), actor_type="account", actor_id=bindparam("actor_id"), action=bindparam("action"),
     target_type="dependant", target_id=bindparam("dependant_id"))
 
@@ -150,7 +150,7 @@ def _item(dep_id, name, dob, gender, card_number, status, valid_to) -> dict:
     card = None
     if card_number is not None:
         card = {"card_number": card_number, "valid_to": valid_to.isoformat(),
-                "status": cards.status_on(_Status(status, valid_to), clock.today())}
+                "status": cards.status_on(cast(Card, _Status(status, valid_to)), clock.today())}
     return {"id": dep_id, "full_name": name, "date_of_birth": dob.isoformat(), "gender": gender, "card": card}
 
 
@@ -177,7 +177,7 @@ def _one(runner: Runner, account_id: int, dependant_id: str) -> tuple:
 
 
 def _audit(runner: Runner, account_id: int, dependant_id: str, action: str) -> None:
-    runner.execute(_AUDIT, {"at": clock.now(), "actor_id": str(account_id), "action": action,
+    runner.execute_async_commit(_AUDIT, {"at": clock.now(), "actor_id": str(account_id), "action": action,
                             "dependant_id": dependant_id})
 
 

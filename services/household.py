@@ -51,7 +51,7 @@ def _covered(session: Session, cccds: list[str], day: date) -> set[str]:
         select(InsuredPerson.cccd).join(Card, Card.person_id == InsuredPerson.id)
         .where(InsuredPerson.cccd.in_(cccds), Card.object_code != HOUSEHOLD_OBJECT_CODE,
                Card.status == "active", Card.valid_from <= day, Card.valid_to >= day))
-    return {r[0] for r in rows}
+    return {cccd for (cccd,) in rows if cccd is not None}
 
 
 def quote(session: Session, registry: Any, account_id: int, months: int, start: date | None,

@@ -15,12 +15,17 @@ from integrations.registry import RegistryUnavailable
 from services import card_checks, dependants, household, runtime
 
 from .schemas import (
-    ChildSchema, DependantCardSchema, DependantCheckPageSchema, DependantPageSchema, DependantSchema, QuoteArgs,
+    ChildSchema,
+    DependantCardSchema,
+    DependantCheckPageSchema,
+    DependantPageSchema,
+    DependantSchema,
+    QuoteArgs,
     QuoteSchema,
 )
 
 blp = Blueprint("family", __name__, url_prefix="/me", description="Children under a guardian's account; household")
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 class RegistryDown(errors.Unavailable):

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+import clock
 from models import Dependant
 from services import api_clients
 from services.seed_demo_family import BIRTHS_CLIENT, PHONE, people
 from tests.cli.test_seed_demo import _token, seeded  # noqa: F401 (fixture)
-import clock
 
 API = "/api/v1"
 

@@ -7,13 +7,13 @@ is linked too but nobody's parent. The clock is frozen at NOW.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import clock
 from models import RegistryRecord
 from tests import factories as f
 
-NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 API = "/api/v1"
 MAI = {"cccd": "001190000123", "full_name": "Nguyễn Thị Mai", "date_of_birth": date(1990, 4, 12), "gender": "female",
        "bhxh_code": "0190000123"}

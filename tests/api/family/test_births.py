@@ -2,7 +2,7 @@
 the parent's facility, replays and conflicts, the client kind; and 130 for a child without a card."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from sqlalchemy import func, select
@@ -162,10 +162,10 @@ def test_a_child_without_a_card_is_130_at_the_clinic_and_the_gateway(app, client
 
 
 def test_the_child_turns_6_and_is_050(app, client, session, frozen_clock, fam):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     _, clinic = f.clinic(app, session, staff=h.STAFF)
-    frozen_clock.set(datetime(2027, 2, 28, 17, 0, tzinfo=timezone.utc))  # 1 March 2027 in Vietnam: Lan is 6
+    frozen_clock.set(datetime(2027, 2, 28, 17, 0, tzinfo=UTC))  # 1 March 2027 in Vietnam: Lan is 6
     assert _check(client, clinic, h.LAN["cccd"], h.LAN["full_name"], "2021-03-01")["result_code"] == "050"
-    frozen_clock.set(datetime(2027, 2, 28, 16, 0, tzinfo=timezone.utc))  # 28 February: still 5
+    frozen_clock.set(datetime(2027, 2, 28, 16, 0, tzinfo=UTC))  # 28 February: still 5
     assert _check(client, clinic, h.LAN["cccd"], h.LAN["full_name"], "2021-03-01")["result_code"] == "130"

@@ -2,17 +2,17 @@
 removal, the 18th birthday, two guardians, and nobody else (docs/family.md)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, Dependant
 from services import card_signing
+from tests import factories as f
 from tests.api.family import helpers as h
 from tests.api.family.helpers import API, HUNG, KHOI, LAN, MAI
 from tests.conftest import assert_problem
-from tests import factories as f
 
 
 @pytest.fixture
@@ -120,8 +120,8 @@ def test_attempts_share_the_link_budget(client, fam):
 
 
 def test_registry_down_is_503_and_writes_nothing(app, client, session, fam):
-    from services import runtime
     from integrations.registry import HttpRegistry
+    from services import runtime
     from tests.integrations.test_registry import _free_port
 
     with app.app_context():
@@ -169,9 +169,9 @@ def test_a_child_who_turns_18_leaves_the_guardians_view(client, session, frozen_
     h.registry(session, teen, mother_cccd=MAI["cccd"])
     dep = h.add(client, fam.mai, teen).get_json()["id"]  # 17 today (25 Nov 2026)
     assert client.get(f"{API}/me/dependants", headers=fam.mai).get_json()["total"] == 1
-    frozen_clock.set(datetime(2026, 11, 25, 16, 59, tzinfo=timezone.utc))  # 23:59 in Vietnam: still 17
+    frozen_clock.set(datetime(2026, 11, 25, 16, 59, tzinfo=UTC))  # 23:59 in Vietnam: still 17
     assert client.get(f"{API}/me/dependants", headers=fam.mai).get_json()["total"] == 1
-    frozen_clock.set(datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc))  # 26 Nov in Vietnam: 18
+    frozen_clock.set(datetime(2026, 11, 25, 17, 0, tzinfo=UTC))  # 26 Nov in Vietnam: 18
     assert client.get(f"{API}/me/dependants", headers=fam.mai).get_json()["total"] == 0
     assert_problem(client.get(f"{API}/me/dependants/{dep}/card", headers=fam.mai), 404, "not_found")
     assert_problem(client.delete(f"{API}/me/dependants/{dep}", headers=fam.mai), 404, "not_found")
