@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Card, CardCheck, Consent, Employment, Facility, InsuredPerson, LinkRequest, LoginSession
+from models import Dependant
 
 
 def _iso(value):
@@ -38,6 +39,13 @@ def export(session: Session, account_id: int) -> dict:
                                      .order_by(LinkRequest.id))
         ],
         "insurance_record": None, "cards": [], "card_checks": [], "employments": [],
+        # The children this account added (docs/family.md): the account's own registrations.
+        "dependants": [
+            {"id": d.id, "child_cccd": d.child_cccd, "full_name": d.full_name,
+             "date_of_birth": _iso(d.date_of_birth), "gender": d.gender, "added_at": _iso(d.created_at)}
+            for d in session.scalars(select(Dependant).where(Dependant.guardian_account_id == account_id)
+                                     .order_by(Dependant.created_at))
+        ],
     }
     if person is None:
         return doc

@@ -194,3 +194,10 @@ def test_other_roles_are_refused(app, session, client, fam):
     for headers, status, code in ((off, 403, "forbidden"), (clinic, 403, "forbidden"), ({}, 401, "unauthorized")):
         assert_problem(client.get(f"{API}/me/dependants", headers=headers), status, code)
         assert_problem(h.add(client, headers, KHOI), status, code)
+
+
+def test_my_data_export_lists_my_dependants_only(client, fam):
+    h.add(client, fam.mai, KHOI)
+    mine = client.get(f"{API}/me/data", headers=fam.mai).get_json()
+    assert [d["child_cccd"] for d in mine["dependants"]] == [KHOI["cccd"]]
+    assert client.get(f"{API}/me/data", headers=fam.binh).get_json()["dependants"] == []
