@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test bench venv migrate seed clean
+.PHONY: run test lint bench venv migrate seed clean
 
 venv: $(VENV)/.installed
 
@@ -31,6 +31,11 @@ test: venv
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
 		TEST_USE_POSTGRES=1 $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
+
+# ruff on the whole tree; mypy on the layers below the HTTP edge (pyproject.toml has the settings).
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy services auth db integrations
 
 bench: venv
 	$(BIN)/python -m bench

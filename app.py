@@ -18,6 +18,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.session_interface = NoCookieSessions()
 
     import db
+    import jobs
     import privacy
     from api import errors, limits, register_blueprints, smorest
     from auth import tokens
@@ -27,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     privacy.configure_logging(app)
     db.init_app(app)
     runtime.init_app(app)
+    jobs.init_app(app)
     tokens.init_app(app)
     limits.init_app(app)
     errors.register(app)

@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from policy import ADDRESS_LIMITS
+
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", Path(__file__).resolve().parent / "instance"))
 
 
@@ -38,10 +40,19 @@ def load(overrides: dict | None = None) -> dict:
         "SMS_OUTBOX_FILE": env.get("SMS_OUTBOX_FILE", str(instance_dir / "sms-outbox.jsonl")),
         "SMS_HTTP_URL": env.get("SMS_HTTP_URL"),
         "SMS_HTTP_TIMEOUT": float(env.get("SMS_HTTP_TIMEOUT", "5")),
+        "SMS_HTTP_BACKOFF": float(env.get("SMS_HTTP_BACKOFF", "0.25")),  # seconds before the one retry
         "REGISTRY_BACKEND": env.get("REGISTRY_BACKEND", "local"),
         "REGISTRY_URL": env.get("REGISTRY_URL"),
         "REGISTRY_TIMEOUT": float(env.get("REGISTRY_TIMEOUT", "3")),
         "REGISTRY_RELATIONS_URL": env.get("REGISTRY_RELATIONS_URL"),  # default: `relations` next to REGISTRY_URL
+        "REGISTRY_RETRY_AFTER": int(env.get("REGISTRY_RETRY_AFTER", "30")),  # Retry-After when it is down
+        "THROTTLE_PREFIX": env.get("THROTTLE_PREFIX", "vssid:throttle:"),  # Redis keys of auth/throttle.py
+        # Per-address limits (api/limits.py): storage (Redis when set, else process memory) and keys.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "vssid"),
+        **{f"RATELIMIT_{name}": env.get(f"RATELIMIT_{name}", default) for name, default in ADDRESS_LIMITS.items()},
+        # How long a repeated Idempotency-Key waits for the first request's batch before 409.
+        "IDEMPOTENCY_WAIT_SECONDS": float(env.get("IDEMPOTENCY_WAIT_SECONDS", "10")),
         "CARD_KEYS_DIR": env.get("CARD_KEYS_DIR", str(instance_dir / "card-keys")),
         "PORT": int(env.get("PORT", "8000")),
         # Domain settings with their legal values; see docs/decisions.md.
@@ -51,6 +62,20 @@ def load(overrides: dict | None = None) -> dict:
         "EMPLOYEE_RATE_PERMILLE": int(env.get("EMPLOYEE_RATE_PERMILLE", "105")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # Task queue and outbox (docs/notifications.md).
+        "QUEUE_URL": env.get("QUEUE_URL") or _default_queue_url(env, app_env, instance_dir),
+        "QUEUE_NAME": env.get("QUEUE_NAME", "vssid"),
+        "QUEUE_WORKER": env.get("QUEUE_WORKER", "embedded"),
+        "QUEUE_THREADS": int(env.get("QUEUE_THREADS", "4")),
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "8")),
+        "OUTBOX_BACKOFF_S": float(env.get("OUTBOX_BACKOFF_S", "2")),
+        "OUTBOX_LEASE_S": float(env.get("OUTBOX_LEASE_S", "60")),
+        "PUSH_BACKEND": env.get("PUSH_BACKEND", "local"),
+        "PUSH_OUTBOX_FILE": env.get("PUSH_OUTBOX_FILE", str(instance_dir / "push-outbox.jsonl")),
+        "FCM_PROJECT_ID": env.get("FCM_PROJECT_ID"),
+        "FCM_CREDENTIALS_FILE": env.get("FCM_CREDENTIALS_FILE"),
+        "FCM_BASE_URL": env.get("FCM_BASE_URL", "https://fcm.googleapis.com"),
+        "FCM_TOKEN_URL": env.get("FCM_TOKEN_URL"),
     }
     if overrides:
         cfg.update(overrides)
@@ -58,6 +83,13 @@ def load(overrides: dict | None = None) -> dict:
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _dev_secret_key(Path(cfg["INSTANCE_DIR"]))
     return cfg
+
+
+def _default_queue_url(env: dict, app_env: str, instance_dir: Path) -> str:
+    """Production queues on its Redis; anywhere else a SQLite file that needs no server."""
+    if app_env == "production" and env.get("REDIS_URL"):
+        return env["REDIS_URL"]
+    return f"sqlite:///{instance_dir / 'queue.db'}"
 
 
 def _check(cfg: dict) -> None:
@@ -70,3 +102,5 @@ def _check(cfg: dict) -> None:
         raise ConfigError("APP_ENV=production refuses SQLite: set DATABASE_URL to PostgreSQL")
     if cfg["SMS_BACKEND"] == "outbox":
         raise ConfigError("APP_ENV=production refuses SMS_BACKEND=outbox: use http (or console)")
+    if cfg["QUEUE_URL"].startswith("memory:"):
+        raise ConfigError("APP_ENV=production refuses QUEUE_URL=memory:// (tests only): use redis://")

@@ -101,15 +101,34 @@ class RateLimited(AppError):
 
 
 class Unavailable(AppError):
-    """503: something this service depends on is not answering; the client may retry."""
+    """503: something this service depends on is not answering; the client may retry.
+
+    `Retry-After` always; `retry_after` in the body too when the class sets `tells_retry_after`."""
 
     status = 503
     code = "service_unavailable"
-    retry_after: ClassVar[int] = 5
+    retry_after: int = 5
+    tells_retry_after: ClassVar[bool] = False
 
-    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, detail: str | None = None, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(detail, **kwargs)
+        if retry_after is not None:
+            self.retry_after = max(1, int(retry_after))
         self.headers.setdefault("Retry-After", str(self.retry_after))
+        if self.tells_retry_after:
+            self.extra.setdefault("retry_after", self.retry_after)
+
+
+class AdapterUnavailable(Unavailable):
+    """Raised by an adapter (registry, SMS, throttle store). The first argument is the internal
+    reason, for the logs only: the client gets the class's own `detail`, the same wherever it surfaces."""
+
+    def __init__(self, reason: str = "", retry_after: float | None = None) -> None:
+        super().__init__(retry_after=retry_after)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason or self.code
 
 
 # ---- refusals shared by several layers ---------------------------------------------------------
@@ -125,3 +144,36 @@ class DatabaseUnavailable(Unavailable):
     code = "database_unavailable"
     detail = "The database is briefly unavailable; retry shortly."
     retry_after = 2
+
+
+class BearerUnauthorized(Unauthorized):
+    """401 with `WWW-Authenticate: Bearer` (RFC 6750); `code` says which: unauthorized, token_expired, ..."""
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **kwargs: Any) -> None:
+        super().__init__(detail, code=code, **kwargs)
+        self.headers.setdefault("WWW-Authenticate", "Bearer")
+
+
+class NotLinked(NotFound):
+    code = "not_linked"
+    detail = "This account is not linked to an insurance record yet."
+
+
+class AlreadyLinked(Conflict):
+    code = "already_linked"
+    detail = "This CCCD or insurance record is already linked."
+
+
+class ChallengeNotFound(NotFound):
+    code = "challenge_not_found"
+    detail = "No such challenge; start again."
+
+
+class AccountExists(Conflict):
+    code = "account_exists"
+    detail = "This phone number already has an account."
+
+
+class InvalidOtp(BadRequest):
+    code = "invalid_otp"
+    detail = "The code is not right."

@@ -84,7 +84,7 @@ def _install_record_factory() -> None:
 def configure_logging(app: Flask) -> None:
     """Attach the masking filter to every handler of the root logger (and gunicorn's, if any)."""
     _install_record_factory()
-    level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

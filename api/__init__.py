@@ -23,6 +23,7 @@ class NoCookieSessions(SessionInterface):
 def register_blueprints(app: Flask) -> Api:
     from . import (auth, births, cards, clinic, employer, family, gateway, health, links, me, oauth, officer,
                    participation)
+    from . import notifications
 
     app.config.update(
         API_TITLE="VssID-style health-insurance backend",
@@ -39,7 +40,8 @@ def register_blueprints(app: Flask) -> Api:
         }},
     })
     health.register(api)  # /healthz, /readyz (and under the prefix)
-    for module in (auth, me, oauth, links, officer, cards, clinic, employer, participation, family, births):
+    for module in (auth, me, oauth, links, officer, cards, clinic, employer, participation,
+                   notifications, family, births):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     gateway.register(api)  # /api/egw/... as the national gateway spells it
     cards.register_root(api)  # /.well-known/jwks.json

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from http import HTTPStatus
 from typing import Any
 
@@ -11,7 +10,7 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from errors import AppError
+from errors import AdapterUnavailable, AppError, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -33,42 +32,6 @@ _HTTP_CODES = {
     500: "internal_error",
     503: "service_unavailable",
 }
-
-
-class ApiError(Exception):
-    """Raise anywhere below a view to answer with a problem document."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        detail: str | None = None,
-        *,
-        errors: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-        title: str | None = None,
-    ):
-        super().__init__(detail or code)
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.errors = errors
-        self.headers = headers or {}
-        self.extra = extra or {}
-        self.title = title
-
-
-def validation_error(errors: dict[str, Any], detail: str = "The request has invalid fields.") -> ApiError:
-    return ApiError(422, "validation_error", detail, errors=errors)
-
-
-def rate_limited(retry_after: float, code: str = "rate_limited", detail: str | None = None) -> ApiError:
-    seconds = max(1, math.ceil(retry_after))
-    return ApiError(
-        429, code, detail or f"Too many requests; try again in {seconds} s.",
-        headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds},
-    )
 
 
 def problem(status: int, code: str, detail: str | None = None, *, title: str | None = None,
@@ -122,21 +85,23 @@ def handle_http_exception(error: HTTPException) -> Response:
     return problem(status, _HTTP_CODES.get(status, "error"), detail, headers=data.get("headers"))
 
 
-def handle_api_error(error: ApiError) -> Response:
-    return problem(error.status, error.code, error.detail, title=error.title, errors=error.errors,
-                   headers=error.headers, extra=error.extra)
-
-
 def handle_app_error(error: AppError) -> Response:
+    """Every refusal of every layer (errors.AppError and its families), rendered the same way."""
     return problem(error.status, error.code, error.detail, title=error.title, errors=error.errors,
                    headers=error.headers, extra=error.extra)
+
+
+def handle_adapter_down(error: AdapterUnavailable) -> Response:
+    """An outside system is away (registry, SMS gateway, throttle store): its reason goes to the log,
+    the client gets the class's one answer."""
+    log.warning("%s: %s", error.code, error.reason or type(error).__name__)
+    return handle_app_error(error)
 
 
 def handle_database_down(error: Exception) -> Response:
     """A lost connection or a database that is restarting: tell the client to retry, not "500"."""
     log.warning("database unavailable: %s", type(error).__name__)
-    return problem(503, "database_unavailable", "The database is briefly unavailable; retry shortly.",
-                   headers={"Retry-After": "2"})
+    return handle_app_error(DatabaseUnavailable())
 
 
 def handle_unexpected(error: Exception) -> Response:
@@ -149,8 +114,8 @@ def handle_unexpected(error: Exception) -> Response:
 
 
 def register(app: Flask) -> None:
-    app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(AdapterUnavailable, handle_adapter_down)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(psycopg.OperationalError, handle_database_down)  # the hot path's own connection

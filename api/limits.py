@@ -20,7 +20,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from api.errors import rate_limited
+from errors import RateLimited
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -31,8 +31,8 @@ def client_address() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "vssid")
+    """Nothing to set up: RATELIMIT_STORAGE_URI, RATELIMIT_KEY_PREFIX and every RATELIMIT_<NAME> are
+    declared in config.load (the numbers in policy.ADDRESS_LIMITS); the store opens on first use."""
 
 
 def _strategy() -> FixedWindowRateLimiter:
@@ -42,17 +42,17 @@ def _strategy() -> FixedWindowRateLimiter:
         with _lock:
             strategy = app.extensions.get("address_limits")
             if strategy is None:
-                uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+                uri = app.config["RATELIMIT_STORAGE_URI"]
                 options = {"socket_timeout": 1, "socket_connect_timeout": 1} if uri.startswith("redis") else {}
                 strategy = FixedWindowRateLimiter(storage_from_string(uri, **options))
                 app.extensions["address_limits"] = strategy
     return strategy
 
 
-def check(name: str, default: str) -> None:
-    """Count this request against `RATELIMIT_<NAME>` (default `default`) for the client address."""
-    item = parse(current_app.config.get(f"RATELIMIT_{name}", default))
-    keys = (current_app.config.get("RATELIMIT_KEY_PREFIX", "vssid"), "address", name.lower(), client_address())
+def check(name: str) -> None:
+    """Count this request against `RATELIMIT_<NAME>` (config; defaults in policy.py) for the client address."""
+    item = parse(current_app.config[f"RATELIMIT_{name}"])
+    keys = (current_app.config["RATELIMIT_KEY_PREFIX"], "address", name.lower(), client_address())
     strategy = _strategy()
     try:
         allowed = strategy.hit(item, *keys)
@@ -61,14 +61,14 @@ def check(name: str, default: str) -> None:
         log.warning("address limit store unavailable (%s); not limiting", type(exc).__name__)
         return
     if reset_at is not None:
-        raise rate_limited(reset_at - time.time(), detail="Too many requests from this address; try again later.")
+        raise RateLimited("Too many requests from this address; try again later.", retry_after=reset_at - time.time())
 
 
-def address_limit(name: str, default: str):
+def address_limit(name: str):
     def decorate(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
-            check(name, default)
+            check(name)
             return fn(*args, **kwargs)
 
         return wrapper

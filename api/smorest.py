@@ -1,21 +1,25 @@
 """flask-smorest wired to our problem documents, plus the request-body content-type guard."""
 from __future__ import annotations
 
-from typing import Callable
-
 import http
 import json
 import re
+from copy import deepcopy
+from collections.abc import Callable
 
 import flask_smorest
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
-from flask_smorest.utils import prepare_response
+from flask_smorest.utils import deepupdate, prepare_response
 from marshmallow import INCLUDE, Schema, fields
 
-from .errors import PROBLEM_MIME, ApiError, handle_http_exception, validation_error
+from auth.roles import roles_required
+from errors import AppError, PayloadTooLarge, ValidationFailed
+
+from .errors import PROBLEM_MIME, handle_http_exception
 
 JSON_TYPES = frozenset({"application/json"})
+BEARER = [{"bearer": []}]
 
 
 class ProblemSchema(Schema):
@@ -45,10 +49,49 @@ class DepthSafeParser(flask_smorest.Blueprint.ARGUMENTS_PARSER.__class__):
             raise json.JSONDecodeError("JSON nested too deeply", "(nested too deeply)", 0) from exc
 
 
+def _document(fn: Callable, security: list, refused: tuple[int, ...] = ()) -> Callable:
+    """Write `security` and the refusal responses into the view's OpenAPI doc, where flask-smorest's
+    own decorators keep theirs, without another wrapper around the view (the card check is hot)."""
+    doc = deepcopy(getattr(fn, "_apidoc", {}))
+    doc["manual_doc"] = deepupdate(doc.get("manual_doc", {}), {"security": security})
+    responses = doc.setdefault("response", {}).setdefault("responses", {})
+    for status in refused:
+        responses.setdefault(status, []).append(http.HTTPStatus(status).name)  # the lazy problem response
+    fn._apidoc = doc
+    return fn
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """The project's blueprint: flask-smorest's, with the depth-safe argument parser."""
+    """The project's blueprint: flask-smorest's, with the depth-safe argument parser, and the guard
+    that documents itself. Every view has one decorator order:
+
+        @blp.route(...)
+        @blp.roles_required(CITIZEN)     # or @blp.public; first, so a bad token is 401 before a body is read
+        @blp.arguments(...)              # then the body / query
+        @blp.response(...)               # then the answer (alt_response, doc as needed)
+    """
 
     ARGUMENTS_PARSER = DepthSafeParser()
+
+    @staticmethod
+    def roles_required(*roles: str) -> Callable:
+        """401 without a valid access token, 403 with a token of another role; documented as the
+        `bearer` security scheme with its 401 and 403 problem responses."""
+
+        def decorator(fn: Callable) -> Callable:
+            return _document(roles_required(*roles)(fn), BEARER, (401, 403))
+
+        return decorator
+
+    @staticmethod
+    def bearer_checked_by_view(fn: Callable) -> Callable:
+        """A Bearer token the view checks itself (the refresh token): documented, not guarded here."""
+        return _document(fn, BEARER, (401,))
+
+    @staticmethod
+    def public(fn: Callable) -> Callable:
+        """No token needed (documented as `security: []`)."""
+        return _document(fn, [])
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -97,7 +140,7 @@ def check_content_type() -> None:
     endpoint does not take is 415, not a confusing 422."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and (request.content_length or 0) > limit:
-        raise ApiError(413, "payload_too_large", f"The request body is over {limit // (1024 * 1024)} MiB.")
+        raise _too_large(limit)
     if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
         raise _nul_error()
     if request.method not in ("POST", "PUT", "PATCH"):
@@ -112,10 +155,7 @@ def check_content_type() -> None:
     handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
     allowed = getattr(handler, "_accepts", JSON_TYPES)
     if request.mimetype not in allowed:
-        raise ApiError(
-            415, "unsupported_media_type",
-            f"Content-Type must be one of: {', '.join(sorted(allowed))}.",
-        )
+        raise UnsupportedMediaType(f"Content-Type must be one of: {', '.join(sorted(allowed))}.")
     _reject_nul_in_body()
 
 
@@ -124,7 +164,16 @@ def _read_chunked_body(limit: int | None) -> None:
     and answer 413 if anything is left, instead of handing the view a silently truncated body."""
     data = request.get_data(cache=True)
     if limit and len(data) >= limit and request.environ["wsgi.input"].read(1):
-        raise ApiError(413, "payload_too_large", f"The request body is over {limit // (1024 * 1024)} MiB.")
+        raise _too_large(limit)
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is over {limit // (1024 * 1024)} MiB.")
 
 
 # A JSON \u0000 escape not itself escaped (an odd run of backslashes before the "u").
@@ -132,8 +181,8 @@ _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
-def _nul_error() -> ApiError:
-    return validation_error({"_request": ["NUL characters (U+0000) are not allowed."]})
+def _nul_error() -> ValidationFailed:
+    return ValidationFailed({"_request": ["NUL characters (U+0000) are not allowed."]})
 
 
 def _reject_nul_in_body() -> None:

@@ -9,17 +9,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pyotp
-from pyotp.exceptions import OTPVerificationError
 from flask import current_app
+from pyotp.exceptions import OTPVerificationError
 
-OTP_TTL = timedelta(minutes=5)  # reference/security.md §9: 5 min, hard max 10 (NIST, ASVS 2.7.2)
-OTP_DIGITS = 6  # ASVS 2.7.6 / 6.5.4: >= 20 bits
-MAX_ATTEMPTS = 5  # wrong codes per challenge (Kratos max_submissions, MOSIP 5)
-RESEND_COOLDOWN_S = 60
-SMS_PER_PHONE_PER_HOUR = 5
+from policy import OTP_DIGITS
+
 TOTP_ISSUER = "VssID"
 
 

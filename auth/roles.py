@@ -10,8 +10,7 @@ from flask import current_app, g, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import NoAuthorizationError, RevokedTokenError
 
-
-from api.errors import ApiError
+from errors import BearerUnauthorized, Forbidden, Unauthorized
 
 CITIZEN, OFFICER, CLINIC, EMPLOYER = "citizen", "officer", "clinic", "employer"
 BIRTH_REGISTRY = "birth_registry"  # the birth-registration system pushing newborns (docs/family.md)
@@ -30,7 +29,7 @@ class Actor:
     @property
     def account_id(self) -> int:
         if self.role not in ACCOUNT_ROLES:
-            raise ApiError(403, "forbidden", "This call needs a citizen or officer token.")
+            raise Forbidden("This call needs a citizen or officer token.")
         return int(self.subject)
 
     @property
@@ -41,7 +40,7 @@ class Actor:
 
 def _actor_from_claims(claims: dict) -> Actor:
     if claims.get("typ") != "access" or claims.get("role") not in ACCOUNT_ROLES | {CLINIC, EMPLOYER, BIRTH_REGISTRY}:
-        raise ApiError(401, "unauthorized", "The access token is not valid.")
+        raise Unauthorized("The access token is not valid.")
     return Actor(
         role=claims["role"],
         subject=str(claims["sub"]),
@@ -69,15 +68,13 @@ def _verified_claims() -> dict:
     if claims is None:
         claims = decode_token(token)  # signature, alg allow-list, iss, aud, exp, nbf
         if not isinstance(claims.get("exp"), (int, float)):
-            raise ApiError(401, "unauthorized", "The access token is not valid.",
-                           headers={"WWW-Authenticate": "Bearer"})
+            raise BearerUnauthorized("The access token is not valid.")
         if len(cache) >= _VERIFIED_MAX:
             cache.clear()
         cache[token] = claims
     elif claims["exp"] <= time.time():  # same clock as PyJWT's own exp check
         cache.pop(token, None)
-        raise ApiError(401, "token_expired", "The access token has expired.",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise BearerUnauthorized("The access token has expired.", code="token_expired")
     if claims.get("sid") is not None:
         from auth.tokens import is_revoked
 
@@ -94,7 +91,7 @@ def roles_required(*roles: str) -> Callable:
         def wrapper(*args, **kwargs):
             actor = _actor_from_claims(_verified_claims())
             if actor.role not in roles:
-                raise ApiError(403, "forbidden", "This token's role may not make this call.")
+                raise Forbidden("This token's role may not make this call.")
             g.actor = actor
             return fn(*args, **kwargs)
 

@@ -9,26 +9,24 @@ Access tokens carry the session id (`sid`), so revoking the session kills them a
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 import clock
-from api.errors import ApiError
 from auth.otp import keyed_hash
 from auth.tokens import access_token_ttl_seconds, issue_access_token
+from errors import BearerUnauthorized
 from models import Account, LoginSession, RefreshToken
-
-SESSION_LIFETIME = timedelta(days=30)  # absolute, from the login; rotation does not extend it
+from policy import SESSION_EXPIRED_DETAIL, SESSION_LIFETIME
 
 
 def _hash(raw: str) -> str:
     return keyed_hash("refresh", raw)
 
 
-def _unauthorized(code: str, detail: str) -> ApiError:
-    return ApiError(401, code, detail, headers={"WWW-Authenticate": "Bearer"})
+def _unauthorized(code: str, detail: str) -> BearerUnauthorized:
+    return BearerUnauthorized(detail, code=code)
 
 
 def _pair(session: Session, account: Account, login: LoginSession) -> dict:
@@ -58,7 +56,7 @@ def refresh(session: Session, raw: str) -> dict:
     if login.revoked_at is not None:
         raise _unauthorized("token_revoked", "This login has been ended; sign in again.")
     if login.expires_at <= now:
-        raise _unauthorized("token_expired", "This login is older than 30 days; sign in again.")
+        raise _unauthorized("token_expired", SESSION_EXPIRED_DETAIL)
     # Atomic single use: of two concurrent presentations only one sees used_at still empty.
     used = session.execute(
         update(RefreshToken).where(RefreshToken.token_hash == token.token_hash, RefreshToken.used_at.is_(None))

@@ -12,10 +12,17 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 import clock
+from errors import AdapterUnavailable
+from policy import UNAVAILABLE_RETRY_AFTER_S
 
 
-class ThrottleUnavailable(RuntimeError):
-    pass
+class ThrottleUnavailable(AdapterUnavailable):
+    """The counter store is away: fail closed. Its callers are the OTP sends and the link attempts;
+    the answer is the one the OTP flow has always given (clients know `otp_unavailable`)."""
+
+    code = "otp_unavailable"
+    detail = "Codes cannot be sent right now; try again shortly."
+    retry_after = UNAVAILABLE_RETRY_AFTER_S
 
 
 @dataclass(frozen=True)

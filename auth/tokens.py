@@ -6,8 +6,6 @@ Client tokens (clinic, employer) carry their binding (facility / unit + province
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask
 from flask_jwt_extended import JWTManager, create_access_token
 from sqlalchemy import bindparam, select
@@ -15,10 +13,9 @@ from sqlalchemy import bindparam, select
 import clock
 import db
 
-from api.errors import problem
+from errors import BearerUnauthorized
 from models import LoginSession
-
-ACCESS_TTL = timedelta(minutes=15)
+from policy import ACCESS_TOKEN_TTL as ACCESS_TTL
 jwt = JWTManager()
 
 
@@ -70,7 +67,11 @@ def is_revoked(payload: dict) -> bool:
 
 
 def _unauthorized(code: str, detail: str):
-    return problem(401, code, detail, headers={"WWW-Authenticate": "Bearer"})
+    # flask-jwt-extended wants a response from its loaders: the API's renderer builds it (no
+    # import of api/ here, which sits above auth/).
+    from flask import current_app
+
+    return current_app.handle_user_exception(BearerUnauthorized(detail, code=code))
 
 
 @jwt.unauthorized_loader

@@ -3,7 +3,7 @@
     .venv/bin/python bench/card_check_testclient.py [--persons 2000] [--seconds 10] \
         [--server postgresql://postgres@127.0.0.1:5432]
 
-Creates a scratch database (bench.harness.scratch_database), builds the schema, arranges one clinic and
+Creates a scratch database (bench.servers.scratch_database), builds the schema, arranges one clinic and
 N insured persons with cards, then posts POST /api/v1/clinic/card-checks (random card numbers,
 right name and date of birth: the full decision path plus the stored CardCheck) for the given
 time, and prints checks/second next to GET /healthz through the same client. Drops the database.
@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import scratch_database  # noqa: E402
+from bench.servers import scratch_database  # noqa: E402
+from card_codes import ResultCode  # noqa: E402
 
 STAFF = ("001095012345", "Lê Văn Cường")
 
@@ -97,7 +98,7 @@ def run(url: str, args) -> None:
 
         def check():
             resp = client.post("/api/v1/clinic/card-checks", json=rng.choice(requests), headers=headers)
-            assert resp.status_code == 200 and resp.get_json()["result_code"] == "000", resp.get_data(as_text=True)
+            assert resp.status_code == 200 and resp.get_json()["result_code"] == ResultCode.OK, resp.get_data(as_text=True)
 
         def healthz():
             assert client.get("/healthz").status_code == 200

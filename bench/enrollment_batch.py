@@ -4,7 +4,7 @@ insert of the same rows (the limit the endpoint should approach).
     .venv/bin/python bench/enrollment_batch.py [--rows 10000] [--runs 3] \
         [--server postgresql://postgres@127.0.0.1:5432]
 
-Creates a scratch database (bench.harness.scratch_database), builds the schema, arranges one employer,
+Creates a scratch database (bench.servers.scratch_database), builds the schema, arranges one employer,
 one facility and the rows' population-registry records, then per run:
 - POST /api/v1/employer/enrollments (JSON, new people; every rule, the registry check, code
   generation, cards, employments, the stored answer, one transaction), timed end to end;
@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import scratch_database  # noqa: E402
+from bench.servers import scratch_database  # noqa: E402
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Ngọc", "Minh", "Thu"]

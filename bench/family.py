@@ -10,8 +10,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bench.harness import Context
-from bench.scenarios import API, FACILITY, SAMPLE, Scenario, linked_citizens, people
+from bench.context import Context
+from bench.scenario_data import API, FACILITY, SAMPLE, Scenario, linked_citizens, people
 
 CHILDREN_PER_GUARDIAN = 2
 
@@ -37,7 +37,7 @@ def _families(ctx: Context) -> list[tuple[str, list[str]]]:
         prefix = f"0012{born.year % 100:02d}9"
         taken = set(session.scalars(select(InsuredPerson.cccd).where(InsuredPerson.cccd.startswith(prefix))))
         free = (c for c in (f"{prefix}{n:05d}" for n in range(100_000)) if c not in taken)
-        for k, (token, guardian) in enumerate(zip(tokens, guardians)):
+        for k, (token, guardian) in enumerate(zip(tokens, guardians, strict=False)):
             linked = session.get(InsuredPerson, guardian["id"])
             assert linked is not None and linked.account_id is not None
             account_id = linked.account_id

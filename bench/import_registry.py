@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/import_registry.py [--rows 100000] [--server postgresql://postgres@127.0.0.1:5432]
 
-Creates a scratch database on that server (bench.harness.scratch_database), builds the schema, writes a CSV
+Creates a scratch database on that server (bench.servers.scratch_database), builds the schema, writes a CSV
 of valid rows to a temporary folder, runs the same code path as the CLI (services.imports) twice
 (insert, then replace every row), prints rows/second, and drops the database.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import scratch_database  # noqa: E402
+from bench.servers import scratch_database  # noqa: E402
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
 MIDDLE_M, MIDDLE_F = ["Văn", "Hữu", "Đức", "Minh", "Quang"], ["Thị", "Ngọc", "Thu", "Thanh", "Mai"]
@@ -52,8 +52,8 @@ def main() -> None:
     parser.add_argument("--server", default=os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
     with scratch_database(f"{args.server}/postgres") as url:
-        from app import create_app
         import models
+        from app import create_app
         from services.imports import import_registry
 
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "APP_ENV": "development"})

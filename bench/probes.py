@@ -21,8 +21,9 @@ import clock
 import db
 from app import create_app as create_real_app
 from auth.roles import CLINIC, current_actor, roles_required
+from card_codes import MESSAGES, ResultCode
 from models import new_id
-from services import card_checks
+from services import card_check_reads
 
 PROBES = ("echo", "select", "insert", "select-insert")
 
@@ -33,7 +34,7 @@ def _answer() -> dict:
                                    "province_code", "area_code", "valid_from", "valid_to", "five_year_date",
                                    "issuing_agency", "status")}
     card.update(benefit_level=4, benefit_rate=80, primary_care_facility={"code": "01901", "name": "x" * 30})
-    return {"check_id": new_id(), "result_code": "000", "result_message": card_checks.MESSAGES["000"],
+    return {"check_id": new_id(), "result_code": ResultCode.OK, "result_message": MESSAGES[ResultCode.OK],
             "usable": True, "card": card, "renewed_card": None, "checked_at": clock.now().isoformat()}
 
 
@@ -44,13 +45,13 @@ def _probe(select: bool, insert: bool):
         actor = current_actor()
         runner = db.hot_path_runner()
         if select:
-            runner.rows(card_checks._BY["card_number"], {"value": body.get("identifier"), "client_id": actor.subject,
+            runner.rows(card_check_reads._BY["card_number"], {"value": body.get("identifier"), "client_id": actor.subject,
                                                         "staff_cccd": body.get("staff_cccd")})
         if insert:
-            runner.execute(card_checks._CHECK_INSERT, dict(
+            runner.execute(card_check_reads._CHECK_INSERT, dict(
                 id=new_id(), client_id=actor.subject, facility_code=actor.facility_code,
                 staff_cccd=body.get("staff_cccd"), staff_name=body.get("staff_name"), identifier_type="card_number",
-                person_id=None, card_id=None, result_code="000", checked_at=clock.now()))
+                person_id=None, card_id=None, result_code=ResultCode.OK.value, checked_at=clock.now()))
         return jsonify(_answer())
 
     return view

@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from . import births, cards, clients, database, imports, keys, officers, seed
+    from . import births, cards, clients, database, imports, keys, officers, outbox, seed
 
-    for module in (database, seed, imports, clients, officers, keys, cards, births):
+    for module in (database, seed, imports, clients, officers, keys, cards, outbox, births):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 import db
-from api.errors import ApiError
+from errors import AppError
 from services import accounts
 from services.identifiers import normalize_phone
 
@@ -27,7 +27,7 @@ def create_officer(phone: str, password: str, name: str) -> None:
     session = db.session()
     try:
         account = accounts.create_account(session, e164, password, name, role="officer")
-    except ApiError as exc:
+    except AppError as exc:
         session.rollback()
         raise click.ClickException(exc.detail or exc.code) from exc
     click.echo(json.dumps({"id": account.id, "phone": account.phone, "role": account.role}))

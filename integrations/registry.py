@@ -11,7 +11,7 @@ seconds (3 by default). It retries once, and only when the connection was refuse
 reached the server, so a second try cannot double anything. A request that was sent and timed out
 is never retried (the caller answers 503 at once rather than making the citizen wait 6 s). Any
 failure (refused twice, timeout, non-200, a body without a boolean `match`) raises
-RegistryUnavailable, which the API turns into `503 registry_unavailable` with Retry-After.
+RegistryUnavailable (errors.Unavailable): `503 registry_unavailable` with Retry-After, wherever it surfaces.
 
 Family relations (docs/family.md) are a second question each backend answers: is this person a
 parent or legal guardian of that child, and who lives in this person's household. `local` reads
@@ -32,6 +32,7 @@ from urllib.parse import urljoin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from errors import AdapterUnavailable
 from services.names import same_name
 from services.registry_relations import GUARDIAN_COLUMNS
 
@@ -43,12 +44,16 @@ CHUNK = 5000
 Identity = tuple[str, str, date, str]  # (cccd, full_name, date_of_birth, gender)
 
 
-class RegistryUnavailable(Exception):
+class RegistryUnavailable(AdapterUnavailable):
     """The registry could not answer (down, slow, broken). Nothing must be written on this."""
 
-    def __init__(self, message: str = "population registry unavailable", retry_after: int = 30):
-        super().__init__(message)
-        self.retry_after = retry_after
+    code = "registry_unavailable"
+    detail = "The population registry is not answering; nothing was written."
+    retry_after = 30
+    tells_retry_after = True
+
+    def __init__(self, reason: str = "population registry unavailable", retry_after: float | None = None):
+        super().__init__(reason, retry_after)
 
 
 def _matches(row, full_name: str, date_of_birth: date, gender: str) -> bool:

@@ -17,13 +17,23 @@ import requests
 
 import clock
 from config import ConfigError
+from errors import AdapterUnavailable
+from policy import UNAVAILABLE_RETRY_AFTER_S
 from privacy import mask_tail
 
 log = logging.getLogger(__name__)
 
 
-class SmsUnavailable(RuntimeError):
-    """The message could not be handed to the gateway; the caller answers 503."""
+class SmsUnavailable(AdapterUnavailable):
+    """The message could not be handed to the gateway: 503, nothing of the challenge kept."""
+
+    code = "sms_unavailable"
+    detail = "The SMS gateway is unavailable; try again shortly."
+    retry_after = UNAVAILABLE_RETRY_AFTER_S
+
+
+class SmsRefused(SmsUnavailable):
+    """The gateway refused this message (4xx): sending it again will not help."""
 
 
 class OutboxSender:
@@ -32,8 +42,11 @@ class OutboxSender:
     def __init__(self, path: str) -> None:
         self.path = Path(path)
 
-    def send(self, to: str, text: str) -> None:
-        line = json.dumps({"to": to, "text": text, "sent_at": clock.now().isoformat(timespec="seconds")}, ensure_ascii=False) + "\n"
+    def send(self, to: str, text: str, idempotency_key: str | None = None) -> None:
+        entry = {"to": to, "text": text, "sent_at": clock.now().isoformat(timespec="seconds")}
+        if idempotency_key:
+            entry["id"] = idempotency_key
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -56,15 +69,17 @@ class ConsoleSender:
     def __init__(self, stream=None) -> None:
         self.stream = stream
 
-    def send(self, to: str, text: str) -> None:
+    def send(self, to: str, text: str, idempotency_key: str | None = None) -> None:
         stream = self.stream or sys.stdout
         stream.write(f"[SMS to {to}] {text}\n")
         stream.flush()
 
 
 class HttpSender:
-    """POSTs {"to", "text"} as JSON. Connection errors and 5xx answers are retried twice with a short
-    backoff; a read timeout is not retried (the gateway may have sent it: no double SMS)."""
+    """POSTs {"to", "text", "id"} as JSON with an `Idempotency-Key` header (the outbox message id: a
+    gateway that honours it sends a message once however often it is asked). Connection errors and
+    5xx answers are retried twice with a short backoff here; a read timeout is left to the outbox's
+    later, slower retries with the same key."""
 
     def __init__(self, url: str, timeout: float = 5.0, retries: int = 2, backoff: float = 0.25,
                  http: requests.Session | None = None) -> None:
@@ -74,14 +89,18 @@ class HttpSender:
         self.backoff = backoff
         self.http = http or requests.Session()
 
-    def send(self, to: str, text: str) -> None:
+    def send(self, to: str, text: str, idempotency_key: str | None = None) -> None:
         masked = mask_tail(to, 3)
+        body = {"to": to, "text": text}
+        headers = {}
+        if idempotency_key:
+            body["id"] = headers["Idempotency-Key"] = idempotency_key
         last = "no attempt"
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(self.backoff * (2 ** (attempt - 1)))
             try:
-                resp = self.http.post(self.url, json={"to": to, "text": text}, timeout=self.timeout)
+                resp = self.http.post(self.url, json=body, headers=headers, timeout=self.timeout)
             except requests.exceptions.ConnectionError as exc:  # includes connect timeouts
                 last = f"connection failed ({type(exc).__name__})"
                 continue
@@ -95,7 +114,7 @@ class HttpSender:
                 continue
             if resp.status_code >= 400:
                 log.warning("sms gateway refused the message for %s: %s", masked, resp.status_code)
-                raise SmsUnavailable(f"the SMS gateway refused the message ({resp.status_code})")
+                raise SmsRefused(f"the SMS gateway refused the message ({resp.status_code})")
             log.info("sms sent via gateway to %s", masked)
             return
         log.warning("sms gateway unavailable for %s: %s", masked, last)
@@ -103,7 +122,7 @@ class HttpSender:
 
 
 def from_config(cfg: dict):
-    backend = cfg.get("SMS_BACKEND", "outbox")
+    backend = cfg.get("SMS_BACKEND") or "outbox"
     if backend == "outbox":
         return OutboxSender(cfg["SMS_OUTBOX_FILE"])
     if backend == "console":
@@ -111,6 +130,6 @@ def from_config(cfg: dict):
     if backend == "http":
         if not cfg.get("SMS_HTTP_URL"):
             raise ConfigError("SMS_BACKEND=http needs SMS_HTTP_URL: set it to the gateway's endpoint")
-        return HttpSender(cfg["SMS_HTTP_URL"], timeout=float(cfg.get("SMS_HTTP_TIMEOUT", 5)),
-                          backoff=float(cfg.get("SMS_HTTP_BACKOFF", 0.25)))
+        return HttpSender(cfg["SMS_HTTP_URL"], timeout=float(cfg.get("SMS_HTTP_TIMEOUT") or 5),
+                          backoff=float(cfg.get("SMS_HTTP_BACKOFF") or 0.25))
     raise ConfigError(f"unknown SMS_BACKEND {backend!r}: use outbox, console or http")

@@ -8,10 +8,13 @@ from .employment import Batch, Employment
 from .family import BirthRegistration, Dependant
 from .insurance import Card, InsuredPerson
 from .links import Consent, LinkRequest
+from .notifications import Device, JobCursor, Notification
+from .outbox import OutboxMessage
 from .registry import Facility, RegistryRecord
 
 __all__ = [
     "Account", "ApiClient", "AuditEvent", "Base", "Batch", "BirthRegistration", "Card", "CardCheck",
     "ClinicStaff", "Consent", "Dependant", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
+    "Device", "JobCursor", "Notification", "OutboxMessage",
 ]

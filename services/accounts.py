@@ -9,21 +9,53 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import case, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import clock
-from api.errors import ApiError
 from auth import otp, passwords, sessions
+from errors import (
+    AccountExists, AppError, ChallengeNotFound, Conflict, Invalid, InvalidOtp, RateLimited, Unauthorized,
+    ValidationFailed,
+)
 from models import Account, OtpChallenge
+from policy import LOCK_DURATION, MAX_FAILED_LOGINS
 from privacy import mask_tail
 from services import audit, challenges
 
-MAX_FAILED_LOGINS = 10
-LOCK_DURATION = timedelta(minutes=15)
+
+class WeakPassword(Invalid):
+    code = "weak_password"
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+    detail = "The phone number or password is not right."
+
+
+class AccountLocked(RateLimited):
+    code = "account_locked"
+    detail = "Too many failed logins; this account is locked for a while."
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(self.detail, retry_after=retry_after, code=self.code)
+
+
+class TotpAlreadyEnabled(Conflict):
+    code = "totp_already_enabled"
+    detail = "An authenticator app is already enrolled."
+
+
+class TotpNotStarted(Conflict):
+    code = "totp_not_started"
+    detail = "Call POST /me/totp first to get a secret."
+
+
+class AccountGone(Unauthorized):
+    detail = "The account no longer exists."
 
 
 def _phone_ref(phone: str) -> str:
@@ -37,24 +69,22 @@ def clean_name(full_name: str) -> str:
 def require_strong_password(password: str, field: str = "password") -> None:
     problems = passwords.password_problems(password)
     if problems:
-        raise ApiError(422, "weak_password", problems[0], errors={field: problems})
+        raise WeakPassword(problems[0], errors={field: problems})
 
 
-def _invalid_credentials() -> ApiError:
-    return ApiError(401, "invalid_credentials", "The phone number or password is not right.")
+def _invalid_credentials() -> InvalidCredentials:
+    return InvalidCredentials()
 
 
-def _locked_error(account: Account) -> ApiError:
-    seconds = max(1, math.ceil((account.locked_until - clock.now()).total_seconds()))
-    return ApiError(429, "account_locked", "Too many failed logins; this account is locked for a while.",
-                    headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds})
+def _locked_error(account: Account) -> AccountLocked:
+    return AccountLocked(math.ceil((account.locked_until - clock.now()).total_seconds()))
 
 
 def _is_locked(account: Account) -> bool:
     return account.locked_until is not None and account.locked_until > clock.now()
 
 
-def _record_failure(session: Session, account_id: int) -> ApiError | None:
+def _record_failure(session: Session, account_id: int) -> AppError | None:
     """Count one failed login (no commit); the 10th in a row locks the account and starts over."""
     now = clock.now()
     hits_limit = Account.failed_logins + 1 >= MAX_FAILED_LOGINS
@@ -76,14 +106,15 @@ def _record_failure(session: Session, account_id: int) -> ApiError | None:
 
 # --- registration -------------------------------------------------------------------------------
 
-def register(session: Session, phone: str, password: str, full_name: str) -> OtpChallenge:
-    """Start a registration. A phone that has an account gets an SMS saying so, and the same answer."""
+def register(session: Session, adapters: Any, phone: str, password: str, full_name: str) -> OtpChallenge:
+    """Start a registration. A phone that has an account gets an SMS saying so, and the same answer.
+    `adapters`: the throttle store and SMS sender (services.runtime.Runtime)."""
     require_strong_password(password)
     password_hash = passwords.hash_password(password)  # hashed either way: same time for both cases
     taken = session.scalar(select(Account.id).where(Account.phone == phone)) is not None
     payload = {"mode": challenges.MODE_TAKEN} if taken else \
         {"password_hash": password_hash, "full_name": clean_name(full_name)}
-    return challenges.start(session, "register", phone, payload=payload)
+    return challenges.start(session, adapters, "register", phone, payload=payload)
 
 
 def verify_registration(session: Session, challenge_id: str, code: str) -> tuple[Account, dict]:
@@ -96,7 +127,7 @@ def verify_registration(session: Session, challenge_id: str, code: str) -> tuple
         session.flush()
     except IntegrityError as exc:  # the same phone registered through another challenge meanwhile
         session.rollback()
-        raise ApiError(409, "account_exists", "This phone number already has an account; log in instead.") from exc
+        raise AccountExists("This phone number already has an account; log in instead.") from exc
     tokens = sessions.start(session, account)
     audit.record(session, ("account", str(account.id)), "account.register", ("account", account.id),
                  {"phone": _phone_ref(account.phone)})
@@ -106,7 +137,7 @@ def verify_registration(session: Session, challenge_id: str, code: str) -> tuple
 
 # --- login --------------------------------------------------------------------------------------
 
-def login(session: Session, phone: str, password: str) -> OtpChallenge:
+def login(session: Session, adapters: Any, phone: str, password: str) -> OtpChallenge:
     """Check the password; on success start the second-factor challenge (SMS or TOTP)."""
     account = session.scalar(select(Account).where(Account.phone == phone))
     right = passwords.verify_password(account.password_hash if account else None, password)
@@ -124,18 +155,18 @@ def login(session: Session, phone: str, password: str) -> OtpChallenge:
         account.password_hash = passwords.hash_password(password)
         session.flush()
     channel = "totp" if account.totp_enabled else "sms"
-    return challenges.start(session, "login", account.phone, account_id=account.id, channel=channel)
+    return challenges.start(session, adapters, "login", account.phone, account_id=account.id, channel=channel)
 
 
 def verify_login(session: Session, challenge_id: str, code: str) -> dict:
     def before(ch: OtpChallenge) -> None:
         account = session.get(Account, ch.account_id)
         if account is None:
-            raise ApiError(404, "challenge_not_found", "No such challenge; start again.")
+            raise ChallengeNotFound()
         if _is_locked(account):
             raise _locked_error(account)
 
-    def on_wrong(ch: OtpChallenge) -> ApiError | None:
+    def on_wrong(ch: OtpChallenge) -> AppError | None:
         audit.record(session, ("account", str(ch.account_id)), "account.login_failed", ("account", ch.account_id),
                      {"factor": ch.channel})
         return _record_failure(session, ch.account_id)
@@ -160,11 +191,12 @@ def logout(session: Session, account_id: int, session_id: str | None) -> None:
 
 # --- password reset -----------------------------------------------------------------------------
 
-def forgot_password(session: Session, phone: str) -> OtpChallenge:
+def forgot_password(session: Session, adapters: Any, phone: str) -> OtpChallenge:
     """Always a challenge; an unknown phone gets one whose code is never right (and no SMS)."""
     account = session.scalar(select(Account).where(Account.phone == phone))
     payload = None if account else {"mode": challenges.MODE_SILENT}
-    return challenges.start(session, "reset", phone, account_id=account.id if account else None, payload=payload)
+    return challenges.start(session, adapters, "reset", phone, account_id=account.id if account else None,
+                            payload=payload)
 
 
 def reset_password(session: Session, challenge_id: str, code: str, new_password: str) -> None:
@@ -185,7 +217,7 @@ def reset_password(session: Session, challenge_id: str, code: str, new_password:
 def totp_begin(session: Session, account_id: int) -> dict:
     account = session.get(Account, account_id)
     if account.totp_enabled:
-        raise ApiError(409, "totp_already_enabled", "An authenticator app is already enrolled.")
+        raise TotpAlreadyEnabled()
     account.totp_secret = otp.new_totp_secret()
     session.commit()
     return {"secret": account.totp_secret, "otpauth_uri": otp.provisioning_uri(account.totp_secret, account.phone)}
@@ -194,12 +226,12 @@ def totp_begin(session: Session, account_id: int) -> dict:
 def totp_confirm(session: Session, account_id: int, code: str) -> None:
     account = session.get(Account, account_id)
     if account.totp_enabled:
-        raise ApiError(409, "totp_already_enabled", "An authenticator app is already enrolled.")
+        raise TotpAlreadyEnabled()
     if not account.totp_secret:
-        raise ApiError(409, "totp_not_started", "Call POST /me/totp first to get a secret.")
+        raise TotpNotStarted()
     step = otp.totp_step(account.totp_secret, code, clock.now())
     if step is None:
-        raise ApiError(400, "invalid_otp", "The code is not right; check the time on the phone.")
+        raise InvalidOtp("The code is not right; check the time on the phone.")
     account.totp_enabled = True
     account.totp_last_step = step
     audit.record(session, ("account", str(account.id)), "account.totp_enabled", ("account", account.id))
@@ -213,10 +245,9 @@ def create_account(session: Session, phone: str, password: str, full_name: str, 
     require_strong_password(password)
     name = clean_name(full_name)
     if not name or len(name) > 200:
-        raise ApiError(422, "validation_error", "The name must be 1 to 200 characters.",
-                       errors={"full_name": ["1 to 200 characters."]})
+        raise ValidationFailed({"full_name": ["1 to 200 characters."]}, "The name must be 1 to 200 characters.")
     if session.scalar(select(Account.id).where(Account.phone == phone)) is not None:
-        raise ApiError(409, "account_exists", "This phone number already has an account.")
+        raise AccountExists()
     account = Account(phone=phone, password_hash=passwords.hash_password(password), full_name=name, role=role,
                       created_at=clock.now(), failed_logins=0)
     session.add(account)
@@ -230,6 +261,6 @@ def create_account(session: Session, phone: str, password: str, full_name: str, 
 def profile(session: Session, account_id: int, link: dict) -> dict:
     account = session.get(Account, account_id)
     if account is None:
-        raise ApiError(401, "unauthorized", "The account no longer exists.")
+        raise AccountGone()
     return {"id": account.id, "phone": account.phone, "full_name": account.full_name,
             "roles": [account.role], "link": link}

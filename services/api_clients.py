@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 import clock
 from auth import clients as client_secrets
+from errors import BadRequest, Invalid, Unauthorized
 from models import ApiClient, ClinicStaff
 from privacy import mask_tail
 from services import audit
@@ -23,8 +24,28 @@ _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_SECRET_LENGTH = 8  # only for operator-chosen secrets (demo data); generated ones are 256-bit
 
 
-class ClientError(ValueError):
-    """An operator input that cannot make a client; the message says which and why."""
+class UnsupportedGrantType(BadRequest):
+    code = "unsupported_grant_type"
+    detail = "Only grant_type=client_credentials is supported."
+
+    def __init__(self) -> None:
+        super().__init__(extra={"error": self.code})  # RFC 6749 §5.2, for stock OAuth client libraries
+
+
+class InvalidClient(Unauthorized):
+    code = "invalid_client"
+    detail = "Unknown client or wrong secret."
+
+    def __init__(self, basic_auth: bool) -> None:
+        # RFC 6749 §5.2: a client that tried HTTP Basic is told the scheme again.
+        super().__init__(headers={"WWW-Authenticate": 'Basic realm="vssid"'} if basic_auth else None,
+                         extra={"error": self.code})
+
+
+class ClientError(Invalid):
+    """An operator input that cannot make a client; the detail says which and why (the CLI prints it)."""
+
+    code = "invalid_client"
 
 
 def _name(value: str, what: str = "name") -> str:

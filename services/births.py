@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session
 
 import clock
 import errors
-from models import BirthRegistration, Card, Facility, InsuredPerson, RegistryRecord
+from card_codes import CardStatus
+from models import BirthRegistration, Card, Facility, InsuredPerson, RegistryRecord, new_id
 from privacy import mask_tail
 from services import audit, bhxh_codes, provinces
+from services.card_rows import new_card_values
 from services.identifiers import (
     CCCD_RE,
     FACILITY_RE,
@@ -102,7 +104,7 @@ def problems(b: Birth, today: date) -> dict[str, list[str]]:
     if b.province_code not in PROVINCES:
         out["province_code"] = ["a 2-digit province code"]
     parents = [getattr(b, p) for p in PARENTS]
-    for name, value in zip(PARENTS, parents):
+    for name, value in zip(PARENTS, parents, strict=True):
         if value is not None and (not CCCD_RE.match(value) or value == b.cccd):
             out[name] = ["a 12-digit CCCD, not the child's"]
     if not any(parents):
@@ -119,7 +121,7 @@ def _parent_facility(session: Session, b: Birth, today: date) -> str | None:
             continue
         code = session.scalar(
             select(Card.facility_code).join(InsuredPerson, InsuredPerson.id == Card.person_id)
-            .where(InsuredPerson.cccd == parent, Card.status == "active", Card.valid_from <= today,
+            .where(InsuredPerson.cccd == parent, Card.status == CardStatus.ACTIVE, Card.valid_from <= today,
                    Card.valid_to >= today)
             .order_by(Card.valid_from.desc(), Card.created_at.desc()).limit(1))
         if code is not None:
@@ -171,11 +173,11 @@ def register(session: Session, b: Birth, *, source: str, client_id: str | None =
                            gender=b.gender, created_at=now, updated_at=now)
     session.add(person)
     session.flush()
-    card = Card(card_number=card_number(OBJECT_CODE, BENEFIT_LEVEL, b.province_code, bhxh), person_id=person.id,
-                object_code=OBJECT_CODE, benefit_level=BENEFIT_LEVEL, province_code=b.province_code,
-                facility_code=facility, valid_from=b.date_of_birth, valid_to=te_valid_to(b.date_of_birth),
-                five_year_date=None, issuing_agency=provinces.issuing_agency(b.province_code, today),
-                status="active", created_at=now)
+    card = Card(**new_card_values(
+        id=new_id(), card_number=card_number(OBJECT_CODE, BENEFIT_LEVEL, b.province_code, bhxh), person_id=person.id,
+        object_code=OBJECT_CODE, benefit_level=BENEFIT_LEVEL, province_code=b.province_code, facility_code=facility,
+        valid_from=b.date_of_birth, valid_to=te_valid_to(b.date_of_birth),
+        issuing_agency=provinces.issuing_agency(b.province_code, today), now=now))
     session.add(card)
     session.flush()
     reg = BirthRegistration(registration_id=b.registration_id, child_cccd=b.cccd, person_id=person.id,

@@ -1,95 +1,44 @@
 """The current card, its status on a day, its view (CONTRACT §4), and the signed QR payload."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING
-
-from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 import clock
-from api.errors import ApiError
+from card_codes import EXPIRED, CardStatus, decided_code
+from errors import NotFound, NotLinked
 from models import Card, Facility, InsuredPerson
-from services import card_signing
-from services.identifiers import BENEFIT_RATES
+from services import card_signing, people
+from services.card_rows import (
+    CARD_COLS,
+    PERSON_COLS,
+    CardRow,
+    card_row,
+    card_view,
+    status_on,
+)
+
+__all__ = ["CARD_COLS", "PERSON_COLS", "CardRow", "card_row", "card_view", "status_on", "EXPIRED"]
 
 if TYPE_CHECKING:  # how hot-path statements are run (db/statements.py); services stay free of Flask
     from db.statements import Runner
 
 VN_TZ = timezone(timedelta(hours=7))
-ACTIVE, EXPIRED, REVOKED, REPORTED_DECREASED = "active", "expired", "revoked", "reported_decreased"
-
-
-@dataclass(frozen=True)
-class CardRow:
-    """A card with what its view needs: the holder and the primary-care facility's name."""
-
-    card: Card
-    person: InsuredPerson
-    facility_name: str | None
-
-
-# Hot-path reads (the clinic check, GET /me/card) select only what a card view, a QR and a check
-# decision read, and turn rows into plain attribute objects: every column costs a description
-# object per row, and the ORM's identity map more than the statement.
+# Kept for their importers; the vocabulary itself is card_codes.CardStatus.
+ACTIVE, REVOKED, REPORTED_DECREASED = CardStatus.ACTIVE, CardStatus.REVOKED, CardStatus.REPORTED_DECREASED
 _CARD_T, _PERSON_T, _FACILITY_T = Card.__table__, InsuredPerson.__table__, Facility.__table__
-CARD_COLS = [_CARD_T.c[n] for n in (
-    "id", "card_number", "person_id", "object_code", "benefit_level", "province_code", "area_code",
-    "facility_code", "valid_from", "valid_to", "five_year_date", "issuing_agency", "status", "status_reason")]
-PERSON_COLS = [_PERSON_T.c[n] for n in ("id", "bhxh_code", "full_name", "date_of_birth", "gender", "address")]
-_CARD_KEYS, _PERSON_KEYS = [c.key for c in CARD_COLS], [c.key for c in PERSON_COLS]
-_N_CARD, _N_PERSON = len(CARD_COLS), len(PERSON_COLS)
 
 
-def card_row(r: tuple) -> CardRow:
-    """A CardRow from a row that starts with CARD_COLS, PERSON_COLS and the facility's name."""
-    card = SimpleNamespace(**dict(zip(_CARD_KEYS, r[:_N_CARD])))
-    person = SimpleNamespace(**dict(zip(_PERSON_KEYS, r[_N_CARD:_N_CARD + _N_PERSON])))
-    return CardRow(card, person, r[_N_CARD + _N_PERSON])
-
-
-def status_on(card: Card, day: date) -> str:
-    """An agency decision (revoked, báo giảm) wins over the dates; otherwise expired after valid_to."""
-    if card.status in (REVOKED, REPORTED_DECREASED):
-        return card.status
-    return EXPIRED if card.valid_to < day else ACTIVE
-
-
-NOT_LINKED = "This account is not linked to an insurance record yet."
-NO_CARD = "No health-insurance card has been issued for this record."
+class NoCard(NotFound):
+    code = "no_card"
+    detail = "No health-insurance card has been issued for this record."
 
 
 def person_of_account(session: Session, account_id: int) -> InsuredPerson:
-    found = session.scalar(select(InsuredPerson).where(InsuredPerson.account_id == account_id))
-    if found is None:
-        raise ApiError(404, "not_linked", NOT_LINKED)
-    return found
-
-
-def card_view(row: CardRow, day: date) -> dict:
-    """The card as shown to its holder, and to a clinic once the holder's identity matched."""
-    card, person = row.card, row.person
-    return {
-        "card_number": card.card_number,
-        "bhxh_code": person.bhxh_code,
-        "full_name": person.full_name,
-        "date_of_birth": person.date_of_birth.isoformat(),
-        "gender": person.gender,
-        "object_code": card.object_code,
-        "benefit_level": card.benefit_level,
-        "benefit_rate": BENEFIT_RATES.get(card.benefit_level),
-        "province_code": card.province_code,
-        "area_code": card.area_code,
-        "primary_care_facility": {"code": card.facility_code, "name": row.facility_name},
-        "valid_from": card.valid_from.isoformat(),
-        "valid_to": card.valid_to.isoformat(),
-        "five_year_date": card.five_year_date.isoformat() if card.five_year_date else None,
-        "issuing_agency": card.issuing_agency,
-        "status": status_on(card, day),
-    }
+    return people.linked_person(session, account_id)
 
 
 def end_of_validity(valid_to: date) -> datetime:
@@ -135,9 +84,9 @@ def my_card(runner: Runner, account_id: int, keys_dir: str) -> dict:
     """GET /me/card: 404 not_linked / no_card, else the view with the QR and its expiry."""
     found = runner.rows(_MY_CARD, {"account_id": account_id})
     if not found:
-        raise ApiError(404, "not_linked", NOT_LINKED)
+        raise NotLinked()
     if found[0][0] is None:
-        raise ApiError(404, "no_card", NO_CARD)
+        raise NoCard()
     row = card_row(found[0])
     view = card_view(row, clock.today())
     qr, expires_at = signed_qr(row, keys_dir)
@@ -149,8 +98,6 @@ def my_card(runner: Runner, account_id: int, keys_dir: str) -> dict:
 # The feed's `generated_at` lags `now` by this much: a revocation stamped at T may commit a little
 # after T, and a verifier that polls `since=generated_at` must still see it (duplicates are harmless).
 FEED_SAFETY_MARGIN = timedelta(seconds=60)
-FEED_CODES = {"transfer_out_of_province": "121", "transfer_in_province": "122",
-              "reenrolled_same_unit": "123", "stopped": "124"}
 
 
 def revocations(session: Session, since: datetime, after: str | None, limit: int) -> dict:
@@ -169,7 +116,7 @@ def revocations(session: Session, since: datetime, after: str | None, limit: int
     rows = rows[:limit]
     items = [{
         "cid": cid, "status": status, "reason": reason,
-        "result_code": "110" if status == REVOKED else FEED_CODES.get(reason or "", "120"),
+        "result_code": decided_code(status, reason),
         "changed_at": at.isoformat(),
     } for cid, status, reason, at in rows]
     return {

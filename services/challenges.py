@@ -15,24 +15,22 @@ Both behave like any other challenge whose code is never right.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import case, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 import clock
-from api.errors import ApiError, rate_limited
 from auth import otp
-from auth.throttle import ThrottleUnavailable
-from integrations.sms import SmsUnavailable
+from errors import AppError, BadRequest, ChallengeNotFound, InvalidOtp, RateLimited
 from models import Account, OtpChallenge, new_id
-from services import runtime
+from policy import (
+    MAX_CHALLENGE_AGE, OTP_MAX_ATTEMPTS, OTP_TTL, RESEND_COOLDOWN_DETAIL, RESEND_COOLDOWN_S, SMS_PER_PHONE_PER_HOUR,
+    SMS_WARNING,
+)
+from services import outbox
 
-MAX_CHALLENGE_AGE = timedelta(minutes=30)  # resend keeps a challenge alive this long at most
-UNAVAILABLE_RETRY_AFTER = "30"
-
-_WARNING = "Mã có hiệu lực trong 5 phút. Không chia sẻ mã này với bất kỳ ai."
+_WARNING = SMS_WARNING
 TEXTS = {
     "register": "Mã xác thực VssID của bạn là {code}. " + _WARNING,
     "login": "Mã đăng nhập VssID của bạn là {code}. " + _WARNING,
@@ -45,109 +43,120 @@ MODE_TAKEN = "taken"  # register on a phone with an account: SMS without a code
 MODE_SILENT = "silent"  # reset on an unknown phone: no SMS
 
 
-def _not_found() -> ApiError:
-    return ApiError(404, "challenge_not_found", "No such challenge; start again.")
+class ChallengeUsed(BadRequest):
+    code = "challenge_used"
+    detail = "This challenge has already been completed; start again."
+
+
+class ChallengeLocked(BadRequest):
+    code = "challenge_locked"
+    detail = "Too many wrong codes; start again to get a new code."
+
+
+class OtpExpired(BadRequest):
+    code = "otp_expired"
+    detail = "The code has expired; ask for a new one."
+
+
+class ResendNotAvailable(BadRequest):
+    code = "resend_not_available"
+    detail = "This challenge is answered with the authenticator app."
 
 
 def _check_alive(ch: OtpChallenge) -> None:
     if ch.consumed_at is not None:
-        raise ApiError(400, "challenge_used", "This challenge has already been completed; start again.")
+        raise ChallengeUsed()
     if ch.locked:
-        raise ApiError(400, "challenge_locked", "Too many wrong codes; start again to get a new code.")
+        raise ChallengeLocked()
     if ch.expires_at <= clock.now():
-        raise ApiError(400, "otp_expired", "The code has expired; ask for a new one.")
+        raise OtpExpired()
 
 
 def _mode(ch: OtpChallenge) -> str | None:
     return (ch.payload or {}).get("mode")
 
 
-def _count_send(challenge_id: str, phone: str) -> None:
-    """Take a send slot (per-challenge cooldown, then the hourly cap per phone) or refuse."""
-    store = runtime.get().throttle
-    try:
-        verdict = store.hit(f"otp:cooldown:{challenge_id}", 1, otp.RESEND_COOLDOWN_S)
-        if not verdict.allowed:
-            raise rate_limited(verdict.retry_after, detail="A new code can be sent 60 s after the last one.")
-        # Keyed hash, not the number: the throttle store (Redis) holds no phone numbers.
-        verdict = store.hit(f"otp:phone:{otp.keyed_hash('throttle', phone)[:32]}", otp.SMS_PER_PHONE_PER_HOUR, 3600)
-        if not verdict.allowed:
-            raise rate_limited(verdict.retry_after, detail="Too many codes sent to this phone; try again later.")
-    except ThrottleUnavailable as exc:
-        raise ApiError(503, "otp_unavailable", "Codes cannot be sent right now; try again shortly.",
-                       headers={"Retry-After": UNAVAILABLE_RETRY_AFTER}) from exc
+def _count_send(adapters: Any, challenge_id: str, phone: str) -> None:
+    """Take a send slot (per-challenge cooldown, then the hourly cap per phone) or refuse.
+    A store that is away raises ThrottleUnavailable (503 otp_unavailable): no SMS then."""
+    store = adapters.throttle
+    verdict = store.hit(f"otp:cooldown:{challenge_id}", 1, RESEND_COOLDOWN_S)
+    if not verdict.allowed:
+        raise RateLimited(RESEND_COOLDOWN_DETAIL, retry_after=verdict.retry_after)
+    # Keyed hash, not the number: the throttle store (Redis) holds no phone numbers.
+    verdict = store.hit(f"otp:phone:{otp.keyed_hash('throttle', phone)[:32]}", SMS_PER_PHONE_PER_HOUR, 3600)
+    if not verdict.allowed:
+        raise RateLimited("Too many codes sent to this phone; try again later.", retry_after=verdict.retry_after)
 
 
-def _deliver_and_commit(session: Session, ch: OtpChallenge, code: str | None) -> None:
-    """Send, then commit; a failed send keeps nothing of the challenge's change."""
+def _deliver_and_commit(session: Session, adapters: Any, ch: OtpChallenge, code: str | None) -> None:
+    """Queue the SMS in the outbox and commit it with the challenge (the queue sends it after the
+    commit); a refusal raised on the way keeps nothing of the challenge's change."""
     try:
-        _deliver(ch, code)
-    except ApiError:
+        _deliver(adapters, ch, code)
+    except AppError:
         session.rollback()
         raise
     session.commit()
 
 
-def _deliver(ch: OtpChallenge, code: str | None) -> None:
+def _deliver(adapters: Any, ch: OtpChallenge, code: str | None) -> None:
     mode = _mode(ch)
     if mode == MODE_SILENT:
         return
     text = TAKEN_TEXT if mode == MODE_TAKEN else TEXTS[ch.purpose].format(code=code)
-    try:
-        runtime.get().sms.send(ch.phone, text)
-    except SmsUnavailable as exc:
-        raise ApiError(503, "sms_unavailable", "The SMS gateway is unavailable; try again shortly.",
-                       headers={"Retry-After": UNAVAILABLE_RETRY_AFTER}) from exc
+    outbox.add_sms(object_session(ch), ch.phone, text, expires_at=clock.now() + OTP_TTL)  # sent after commit
 
 
-def start(session: Session, purpose: str, phone: str, *, account_id: int | None = None,
+def start(session: Session, adapters: Any, purpose: str, phone: str, *, account_id: int | None = None,
           payload: dict | None = None, channel: str = "sms") -> OtpChallenge:
-    """Create a challenge and send its code (SMS channel). Commits; nothing is kept if sending fails."""
+    """Create a challenge and send its code (SMS channel). Commits; nothing is kept if sending fails.
+    `adapters` carries `.throttle` and `.sms` (services.runtime.Runtime)."""
     now = clock.now()
     ch = OtpChallenge(id=new_id(), purpose=purpose, channel=channel, phone=phone, account_id=account_id,
-                      payload=payload, created_at=now, expires_at=now + otp.OTP_TTL)
+                      payload=payload, created_at=now, expires_at=now + OTP_TTL)
     code = None
     if channel == "sms":
         if _mode(ch) is None:
             code = otp.new_code()
             ch.code_hash = otp.code_hash(ch.id, purpose, code)
-        _count_send(ch.id, phone)
+        _count_send(adapters, ch.id, phone)
         ch.last_sent_at = now
     session.add(ch)
     session.flush()
     if channel == "sms":
-        _deliver_and_commit(session, ch, code)
+        _deliver_and_commit(session, adapters, ch, code)
     else:
         session.commit()
     return ch
 
 
-def resend(session: Session, challenge_id: str) -> OtpChallenge:
+def resend(session: Session, adapters: Any, challenge_id: str) -> OtpChallenge:
     """A new code (and 5 new minutes) for the same challenge; the old code stops working. Commits."""
     ch = session.get(OtpChallenge, challenge_id)
     if ch is None:
-        raise _not_found()
+        raise ChallengeNotFound()
     if ch.consumed_at is not None or ch.locked:
         _check_alive(ch)
     if ch.channel != "sms":
-        raise ApiError(400, "resend_not_available", "This challenge is answered with the authenticator app.")
+        raise ResendNotAvailable()
     now = clock.now()
     if now - ch.created_at > MAX_CHALLENGE_AGE:
-        raise ApiError(400, "otp_expired", "This challenge is too old; start again.")
+        raise OtpExpired("This challenge is too old; start again.")
     code = None if _mode(ch) else otp.new_code()
     new_hash = otp.code_hash(ch.id, ch.purpose, code) if code else None
-    _count_send(ch.id, ch.phone)
+    _count_send(adapters, ch.id, ch.phone)
     replaced = session.execute(
         update(OtpChallenge)
         .where(OtpChallenge.id == ch.id, OtpChallenge.consumed_at.is_(None), OtpChallenge.locked.is_(False))
-        .values(code_hash=new_hash, expires_at=now + otp.OTP_TTL, last_sent_at=now)
+        .values(code_hash=new_hash, expires_at=now + OTP_TTL, last_sent_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if replaced != 1:
         session.rollback()
         session.refresh(ch)
         _check_alive(ch)
-    _deliver_and_commit(session, ch, code)
+    _deliver_and_commit(session, adapters, ch, code)
     session.refresh(ch)
     return ch
 
@@ -169,7 +178,7 @@ def _totp_once(session: Session, ch: OtpChallenge, code: str) -> bool:
 
 def verify(session: Session, challenge_id: str, purpose: str, code: str, *,
            before_check: Callable[[OtpChallenge], None] | None = None,
-           on_wrong: Callable[[OtpChallenge], ApiError | None] | None = None) -> OtpChallenge:
+           on_wrong: Callable[[OtpChallenge], AppError | None] | None = None) -> OtpChallenge:
     """Consume the challenge if `code` is right, else count the attempt and raise.
 
     On success the challenge is marked consumed in the caller's open transaction: the caller does
@@ -179,7 +188,7 @@ def verify(session: Session, challenge_id: str, purpose: str, code: str, *,
     """
     ch = session.get(OtpChallenge, challenge_id, populate_existing=True) if challenge_id else None
     if ch is None or ch.purpose != purpose:
-        raise _not_found()
+        raise ChallengeNotFound()
     _check_alive(ch)
     if before_check:
         before_check(ch)
@@ -202,17 +211,17 @@ def verify(session: Session, challenge_id: str, purpose: str, code: str, *,
         session.rollback()
         session.refresh(ch)
         _check_alive(ch)
-        raise ApiError(400, "invalid_otp", "The code is no longer valid; ask for a new one.",
-                       extra={"attempts_left": max(0, otp.MAX_ATTEMPTS - ch.attempts)})
+        raise InvalidOtp("The code is no longer valid; ask for a new one.",
+                         extra={"attempts_left": max(0, OTP_MAX_ATTEMPTS - ch.attempts)})
     session.rollback()  # drop a TOTP step claim of a code that was not right after all
     attempts = _count_wrong(session, ch)
     extra_error = on_wrong(ch) if on_wrong else None
     session.commit()
     if extra_error is not None:
         raise extra_error
-    if attempts is None or attempts >= otp.MAX_ATTEMPTS:
-        raise ApiError(400, "challenge_locked", "Too many wrong codes; start again to get a new code.")
-    raise ApiError(400, "invalid_otp", "The code is not right.", extra={"attempts_left": otp.MAX_ATTEMPTS - attempts})
+    if attempts is None or attempts >= OTP_MAX_ATTEMPTS:
+        raise ChallengeLocked()
+    raise InvalidOtp(extra={"attempts_left": OTP_MAX_ATTEMPTS - attempts})
 
 
 def _count_wrong(session: Session, ch: OtpChallenge) -> int | None:
@@ -221,7 +230,7 @@ def _count_wrong(session: Session, ch: OtpChallenge) -> int | None:
         update(OtpChallenge)
         .where(OtpChallenge.id == ch.id, OtpChallenge.consumed_at.is_(None), OtpChallenge.locked.is_(False))
         .values(attempts=OtpChallenge.attempts + 1,
-                locked=case((OtpChallenge.attempts + 1 >= otp.MAX_ATTEMPTS, True), else_=False))
+                locked=case((OtpChallenge.attempts + 1 >= OTP_MAX_ATTEMPTS, True), else_=False))
         .returning(OtpChallenge.attempts)
         .execution_options(synchronize_session=False)
     ).scalar()

@@ -27,11 +27,11 @@ _BY: dict[str, Executable] = {
 
 
 def code_without_card(conn: Runner, id_type: str, value: str | None, full_name: str | None, dob: date | None,
-                      today: date) -> str:
+                      today: date) -> ResultCode:
     """`130` for a known child under 6 whose identity matched, else `050` (no such card or person)."""
     stmt = _BY.get(id_type)
     if stmt is not None and value and full_name and dob:
         for name, held_dob in conn.rows(stmt, {"value": value}):
             if held_dob == dob and same_name(name, full_name) and add_years(dob, FREE_UNTIL_AGE) > today:
-                return ResultCode.CHILD_WITHOUT_CARD.value
-    return ResultCode.NO_CARD.value
+                return ResultCode.CHILD_WITHOUT_CARD
+    return ResultCode.NO_CARD

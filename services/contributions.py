@@ -20,12 +20,10 @@ class Rates:
 
     @classmethod
     def from_config(cls, cfg: Mapping) -> "Rates":
-        return cls(
-            base_salary=int(cfg.get("BASE_SALARY_VND", 2_340_000)),
-            cap_multiple=int(cfg.get("CONTRIBUTION_CAP_MULTIPLE", 20)),
-            employer_permille=int(cfg.get("EMPLOYER_RATE_PERMILLE", 215)),
-            employee_permille=int(cfg.get("EMPLOYEE_RATE_PERMILLE", 105)),
-        )
+        """The rates config.load declared; a key left out keeps the legal default above."""
+        keys = {"BASE_SALARY_VND": "base_salary", "CONTRIBUTION_CAP_MULTIPLE": "cap_multiple",
+                "EMPLOYER_RATE_PERMILLE": "employer_permille", "EMPLOYEE_RATE_PERMILLE": "employee_permille"}
+        return cls(**{field: int(cfg[key]) for key, field in keys.items() if key in cfg})
 
     @property
     def cap(self) -> int:

@@ -19,7 +19,8 @@ import clock
 import errors
 from models import AuditEvent, Card, Dependant, Facility, InsuredPerson
 from privacy import mask_tail
-from services import audit, cards
+from services import audit, cards, people
+from services.card_rows import CARD_COLS, PERSON_COLS, card_row, card_view, status_on
 
 if TYPE_CHECKING:
     from db.statements import Runner
@@ -28,9 +29,7 @@ ADULT_AGE = 18
 MAX_DEPENDANTS = 20  # per guardian account; a family is never larger, an attacker's list would be
 
 
-class NotLinked(errors.NotFound):
-    code = "not_linked"
-    detail = "Link your own CCCD first: the registry confirms a child's guardian by CCCD."
+NOT_LINKED_DETAIL = "Link your own CCCD first: the registry confirms a child's guardian by CCCD."
 
 
 class RegistryMismatch(errors.Invalid):
@@ -83,9 +82,9 @@ def add(session: Session, registry: Any, account_id: int, child: ChildInput, act
     Raises a refusal (nothing written but the audit of a refusal) or RegistryUnavailable (nothing)."""
     if not is_minor(child.date_of_birth, clock.today()):
         raise errors.ValidationFailed({"date_of_birth": ["A dependant must be a child under 18."]})
-    guardian_cccd = session.scalar(select(InsuredPerson.cccd).where(InsuredPerson.account_id == account_id))
+    guardian_cccd = people.linked_person(session, account_id, NOT_LINKED_DETAIL).cccd
     if guardian_cccd is None:
-        raise NotLinked()
+        raise errors.NotLinked(NOT_LINKED_DETAIL)
     if (not registry.verify(session, child.cccd, child.full_name, child.date_of_birth, child.gender)
             or not registry.is_guardian(session, guardian_cccd, child.cccd)):
         raise _refused(session, actor, child, RegistryMismatch())
@@ -139,7 +138,7 @@ _LIST = (select(_DEP_T.c.id, _DEP_T.c.full_name, _DEP_T.c.date_of_birth, _DEP_T.
          .select_from(_WITH_CARD).where(_MINE)
          .order_by(_DEP_T.c.date_of_birth, _DEP_T.c.id).limit(MAX_DEPENDANTS))
 # One child's card in one statement, only if it is this guardian's child and still a minor.
-_ONE = (select(*cards.CARD_COLS, *cards.PERSON_COLS, _FACILITY_T.c.name, _PERSON_T.c.id.label("holder"))
+_ONE = (select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, _PERSON_T.c.id.label("holder"))
         .select_from(_WITH_CARD).where(_MINE, _DEP_T.c.id == bindparam("dependant_id")))
 _AUDIT = insert(cast(Table, AuditEvent.__table__)).values(
     at=bindparam("at"), actor_type="account", actor_id=bindparam("actor_id"), action=bindparam("action"),
@@ -150,7 +149,7 @@ def _item(dep_id, name, dob, gender, card_number, status, valid_to) -> dict:
     card = None
     if card_number is not None:
         card = {"card_number": card_number, "valid_to": valid_to.isoformat(),
-                "status": cards.status_on(cast(Card, _Status(status, valid_to)), clock.today())}
+                "status": status_on(cast(Card, _Status(status, valid_to)), clock.today())}
     return {"id": dep_id, "full_name": name, "date_of_birth": dob.isoformat(), "gender": gender, "card": card}
 
 
@@ -187,9 +186,9 @@ def card(runner: Runner, account_id: int, dependant_id: str, keys_dir: str) -> d
     if row[0] is None:
         raise NoCard()
     _audit(runner, account_id, dependant_id, "dependant.card_viewed")
-    card_row = cards.card_row(row)
-    view = cards.card_view(card_row, clock.today())
-    qr, expires_at = cards.signed_qr(card_row, keys_dir)
+    found = card_row(row)
+    view = card_view(found, clock.today())
+    qr, expires_at = cards.signed_qr(found, keys_dir)
     view["qr"] = qr
     view["qr_expires_at"] = expires_at.isoformat() if expires_at else None
     return view

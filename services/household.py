@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 import clock
 import errors
+from card_codes import CardStatus
 from models import Card, InsuredPerson
-from services import audit, contributions
+from services import audit, contributions, people
 from services.base_salary import base_salary_on
 
 MIN_MONTHS, MAX_MONTHS = 1, 12
@@ -28,9 +29,7 @@ HOUSEHOLD_OBJECT_CODE = "GD"
 FREE_UNDER_AGE = 6
 
 
-class NotLinked(errors.NotFound):
-    code = "not_linked"
-    detail = "Link your CCCD to an insurance record first (POST /me/link)."
+NOT_LINKED_DETAIL = "Link your CCCD to an insurance record first (POST /me/link)."
 
 
 def next_month(today: date) -> date:
@@ -50,7 +49,7 @@ def _covered(session: Session, cccds: list[str], day: date) -> set[str]:
     rows = session.execute(
         select(InsuredPerson.cccd).join(Card, Card.person_id == InsuredPerson.id)
         .where(InsuredPerson.cccd.in_(cccds), Card.object_code != HOUSEHOLD_OBJECT_CODE,
-               Card.status == "active", Card.valid_from <= day, Card.valid_to >= day))
+               Card.status == CardStatus.ACTIVE, Card.valid_from <= day, Card.valid_to >= day))
     return {cccd for (cccd,) in rows if cccd is not None}
 
 
@@ -62,9 +61,9 @@ def quote(session: Session, registry: Any, account_id: int, months: int, start: 
     if not 0 <= _months_between(today, start) <= MAX_MONTHS_AHEAD:
         raise errors.ValidationFailed({"start_month": [
             f"start_month must be this month or up to {MAX_MONTHS_AHEAD} months ahead."]})
-    me = session.scalars(select(InsuredPerson).where(InsuredPerson.account_id == account_id)).first()
-    if me is None or me.cccd is None:
-        raise NotLinked()
+    me = people.linked_person(session, account_id, NOT_LINKED_DETAIL)
+    if me.cccd is None:
+        raise errors.NotLinked(NOT_LINKED_DETAIL)
     members = registry.household(session, me.cccd) or [(me.cccd, me.full_name, me.date_of_birth, me.gender)]
     if me.cccd not in {m[0] for m in members}:  # the registry answered someone else's household
         members = [(me.cccd, me.full_name, me.date_of_birth, me.gender), *members]

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import clock
-from api.errors import ApiError
+from errors import BadRequest, Conflict, Invalid, Unavailable
 from models import Batch, new_id
 
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as clients send UUIDs or ULIDs
@@ -39,6 +39,36 @@ DEFAULT_WAIT_SECONDS = 10
 ATTEMPTS = 5
 
 P = TypeVar("P")
+
+
+class KeyRequired(BadRequest):
+    code = "idempotency_key_required"
+    detail = "The header Idempotency-Key is required (e.g. a UUID)."
+
+
+class KeyInvalid(BadRequest):
+    code = "idempotency_key_invalid"
+    detail = "Idempotency-Key must be 1 to 255 visible ASCII characters."
+
+
+class KeyInProgress(Conflict):
+    code = "idempotency_key_in_progress"
+    detail = "A request with this Idempotency-Key is still being processed; retry shortly."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "5"}, extra={"retry_after": 5})
+
+
+class KeyReused(Invalid):
+    code = "idempotency_key_reused"
+    detail = "This Idempotency-Key was used with another request body; use a new key."
+
+
+class ConcurrentUpdate(Unavailable):
+    code = "concurrent_update"
+    detail = "Concurrent batches touched the same people; nothing was written. Retry with the same key."
+    retry_after = 1
+    tells_retry_after = True
 
 
 @dataclass(frozen=True)
@@ -51,11 +81,10 @@ class Scope:
 
 def check_key(raw: str | None) -> str:
     if raw is None or not raw.strip():
-        raise ApiError(400, "idempotency_key_required", "The header Idempotency-Key is required (e.g. a UUID).")
+        raise KeyRequired()
     key = raw.strip()
     if not KEY_RE.match(key):
-        raise ApiError(400, "idempotency_key_invalid",
-                       "Idempotency-Key must be 1 to 255 visible ASCII characters.")
+        raise KeyInvalid()
     return key
 
 
@@ -80,16 +109,13 @@ def find(session: Session, scope: Scope) -> Batch | None:
     ).first()
 
 
-def in_progress() -> ApiError:
-    return ApiError(409, "idempotency_key_in_progress",
-                    "A request with this Idempotency-Key is still being processed; retry shortly.",
-                    headers={"Retry-After": "5"}, extra={"retry_after": 5})
+def in_progress() -> KeyInProgress:
+    return KeyInProgress()
 
 
 def replay(batch: Batch, req_hash: str) -> dict:
     if batch.request_hash != req_hash:
-        raise ApiError(422, "idempotency_key_reused",
-                       "This Idempotency-Key was used with another request body; use a new key.")
+        raise KeyReused()
     if batch.status != "done" or batch.response is None:
         raise in_progress()
     return batch.response
@@ -182,6 +208,4 @@ def execute(
         except BaseException:
             session.rollback()
             raise
-    raise ApiError(503, "concurrent_update",
-                   "Concurrent batches touched the same people; nothing was written. Retry with the same key.",
-                   headers={"Retry-After": "1"}, extra={"retry_after": 1})
+    raise ConcurrentUpdate()

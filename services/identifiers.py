@@ -39,10 +39,12 @@ BENEFIT_RATES = {1: 100, 2: 100, 3: 95, 4: 80, 5: 100}
 # ASCII digits only (`\d` would take "０１２" too) and `\Z`, not `$` (which lets a trailing newline through).
 CCCD_RE = re.compile(r"^\d{12}\Z", re.ASCII)
 BHXH_RE = re.compile(r"^\d{10}\Z", re.ASCII)
+# The card number (the contract's `^[A-Z]{2}[1-5]\d{2}\d{10}$`); CARD_SHAPE_RE is the looser shape a
+# clinic check reads first, so that a wrong benefit level answers 053 rather than 051.
 CARD_RE = re.compile(r"^[A-Z]{2}[1-5]\d{2}\d{10}\Z", re.ASCII)
 FACILITY_RE = re.compile(r"^\d{5}\Z", re.ASCII)
 UNIT_RE = re.compile(r"^[A-Z0-9]{7}\Z", re.ASCII)
-_CARD_SHAPE_RE = re.compile(r"^[A-Z]{2}\d{13}\Z", re.ASCII)
+CARD_SHAPE_RE = re.compile(r"^[A-Z]{2}\d{13}\Z", re.ASCII)
 _PHONE_RE = re.compile(r"^(?:\+?84|0)([35789]\d{8})\Z", re.ASCII)
 GENDERS = ("male", "female")
 
@@ -72,7 +74,7 @@ def check_bhxh(code: str) -> list[str]:
 
 def check_card_number(number: str) -> list[str]:
     """Card-number problems, most specific first: 051 shape/object, 052 province, 053 benefit."""
-    if not _CARD_SHAPE_RE.match(number or ""):
+    if not CARD_SHAPE_RE.match(number or ""):
         return ["Mã thẻ BHYT phải gồm 2 chữ cái và 13 chữ số (card number is 2 letters + 13 digits)."]
     problems = []
     if number[:2] not in OBJECT_CODES:

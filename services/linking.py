@@ -1,6 +1,6 @@
 """Linking a citizen's account and CCCD to their insurance record (CONTRACT §3, rules 2-7).
 
-The view has already checked the body (rule 1) and counted the attempt (rule 8). Here:
+The view has already checked the body (rule 1); `count_attempt` is rule 8. Here:
 registry (2), record (3), conflicts (4), then linked (5) or pending review (6). The registry is
 asked before anything is written, so a registry outage (7) leaves the database untouched.
 
@@ -20,10 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import clock
+from errors import AlreadyLinked, AppError, Invalid, NotFound, RateLimited
 from models import Consent, InsuredPerson, LinkRequest
+from policy import LINK_ATTEMPTS_PER_HOUR, LINK_LIMIT_DETAIL
 from privacy import mask_tail
 from services import audit
 from services.names import same_name
+from services.people import person_of
 
 CONSENT_PURPOSE = "cccd_link"
 CONSENT_TEXT_VERSION = "cccd-link-2025-01"
@@ -35,13 +38,35 @@ CONSENT_TEXT = (
 )
 
 
-class LinkError(Exception):
-    """A decided refusal: the view maps `code` to its status (CONTRACT §3)."""
+class ConsentRequired(Invalid):
+    """Rule 1: no link without consent to the registry check (with every other field error)."""
 
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
+    code = "consent_required"
+    detail = "Consent to the CCCD check and link is required."
+
+
+class RegistryMismatch(Invalid):
+    code = "registry_mismatch"
+    detail = "The population registry does not confirm these details."
+
+
+class RecordNotFound(NotFound):
+    code = "insurance_record_not_found"
+    detail = "No insurance record matches."
+
+
+def attempt_key(account_id: int) -> str:
+    """The throttle key of an account's registry questions: linking and adding a child share it."""
+    return f"link:{account_id}"
+
+
+def count_attempt(throttle: Any, account_id: int, detail: str = LINK_LIMIT_DETAIL) -> None:
+    """Rule 8: at most LINK_ATTEMPTS_PER_HOUR attempts per account and hour (429), counted before
+    anything is asked; a throttle store that is away raises ThrottleUnavailable (503, fail closed).
+    Adding a child (services/dependants.py) spends the same budget under the same key."""
+    verdict = throttle.hit(attempt_key(account_id), LINK_ATTEMPTS_PER_HOUR, 3600)
+    if not verdict.allowed:
+        raise RateLimited(detail, retry_after=verdict.retry_after)
 
 
 @dataclass(frozen=True)
@@ -87,25 +112,25 @@ def _consent(session: Session, account_id: int) -> Consent:
 
 
 def _refuse(session: Session, actor: tuple[str, str | None], account_id: int, data: LinkInput,
-            code: str, detail: str, person_id: int | None = None) -> LinkError:
+            error: AppError, person_id: int | None = None) -> AppError:
     """Record the refusal (consent used for the registry check + audit) and hand back the error."""
     _consent(session, account_id)
     audit.record(session, actor, "link.refused", ("account", account_id),
-                 {"outcome": code, "cccd": mask_tail(data.cccd), "bhxh_code": mask_tail(data.bhxh_code),
+                 {"outcome": error.code, "cccd": mask_tail(data.cccd), "bhxh_code": mask_tail(data.bhxh_code),
                   "person_id": person_id})
     session.commit()
-    return LinkError(code, detail)
+    return error
 
 
 def link(session: Session, registry: Any, account_id: int, data: LinkInput,
          actor: tuple[str, str | None]) -> dict:
-    """Rules 2-6. Returns the answer body; raises LinkError or RegistryUnavailable (nothing written)."""
+    """Rules 2-6. Returns the answer body; raises a refusal (errors.AppError, audited) or
+    RegistryUnavailable (nothing written)."""
     request_id = uuid.uuid4().hex
     # Rule 2 (and 7: RegistryUnavailable propagates before any write).
     if not registry.verify(session, data.cccd, data.full_name, data.date_of_birth, data.gender,
                            consent=True, request_id=request_id):
-        raise _refuse(session, actor, account_id, data, "registry_mismatch",
-                      "The population registry does not confirm these details.")
+        raise _refuse(session, actor, account_id, data, RegistryMismatch())
     # The registry's own spelling where it tells us (local); else what it just confirmed.
     official = registry.lookup(session, data.cccd) or (data.full_name, data.date_of_birth, data.gender)
     reg_name, reg_dob, reg_gender = official
@@ -117,13 +142,11 @@ def link(session: Session, registry: Any, account_id: int, data: LinkInput,
         else:
             person = _lock_person(session, InsuredPerson.cccd == data.cccd)
         if person is None:
-            raise _refuse(session, actor, account_id, data, "insurance_record_not_found",
-                          "No insurance record matches.")
+            raise _refuse(session, actor, account_id, data, RecordNotFound())
         # Rule 4.
         why = link_conflict(session, person, data.cccd, account_id)
         if why is not None:
-            raise _refuse(session, actor, account_id, data, "already_linked",
-                          "This CCCD or insurance record is already linked.", person.id)
+            raise _refuse(session, actor, account_id, data, AlreadyLinked(), person.id)
         if person.account_id == account_id and person.cccd == data.cccd:
             session.rollback()
             return _linked_body(person)  # a repeat of a done link: same answer, nothing new
@@ -133,8 +156,7 @@ def link(session: Session, registry: Any, account_id: int, data: LinkInput,
         return _open_review(session, actor, account_id, person, data, official)
     except IntegrityError:
         session.rollback()
-        raise _refuse(session, actor, account_id, data, "already_linked",
-                      "This CCCD or insurance record is already linked.")
+        raise _refuse(session, actor, account_id, data, AlreadyLinked()) from None
 
 
 def _linked_body(person: InsuredPerson) -> dict:
@@ -186,7 +208,7 @@ def _open_review(session: Session, actor, account_id: int, person: InsuredPerson
 
 def link_status(session: Session, account_id: int) -> dict:
     """What GET /me/link (and GET /me's `link`) shows: {status, bhxh_code, cccd, review_id, reason}."""
-    person = session.scalar(select(InsuredPerson).where(InsuredPerson.account_id == account_id))
+    person = person_of(session, account_id)
     if person is not None:
         via_review = session.scalar(
             select(LinkRequest.id).where(LinkRequest.account_id == account_id, LinkRequest.person_id == person.id,

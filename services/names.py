@@ -1,14 +1,22 @@
-"""Name comparison (CONTRACT §1): NFC, case-folded, white space collapsed; diacritics significant."""
+"""People's names, one rule: a name is kept in NFC with its white space collapsed (`clean_name`),
+and two names are the same when their clean forms are equal case-folded (`same_name`; CONTRACT §1).
+Diacritics are significant; only the 061 initials test (`initials`) drops them."""
 from __future__ import annotations
 
 import unicodedata
 
 
-def normalize_name(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", name or "").casefold().split())
+def clean_name(name: str | None) -> str:
+    """The form a name is stored and shown in: NFC, runs of white space one space, no ends."""
+    return " ".join(unicodedata.normalize("NFC", name or "").split())
 
 
-def same_name(a: str, b: str) -> bool:
+def normalize_name(name: str | None) -> str:
+    """The form two names are compared in: `clean_name`, case-folded."""
+    return clean_name(name).casefold()
+
+
+def same_name(a: str | None, b: str | None) -> bool:
     return normalize_name(a) == normalize_name(b)
 
 

@@ -9,21 +9,33 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import clock
+from errors import AlreadyLinked, AppError, Conflict, NotFound
 from models import Card, InsuredPerson, LinkRequest
 from privacy import mask_tail
-from services import audit
+from services import audit, notifications
 from services.linking import link_conflict
 
 # The query word -> the stored status of a LinkRequest.
 REVIEW_FILTERS = {"pending": "pending_review", "approved": "linked", "rejected": "rejected"}
 
 
-class ReviewError(Exception):
-    def __init__(self, status: int, code: str, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.code = code
-        self.detail = detail
+class ReviewNotFound(NotFound):
+    code = "review_not_found"
+    detail = "No such link review."
+
+
+class ReviewNotPending(Conflict):
+    code = "review_not_pending"
+
+
+class CardNotFound(NotFound):
+    code = "card_not_found"
+    detail = "No card has this number."
+
+
+class AlreadyRevoked(Conflict):
+    code = "already_revoked"
+    detail = "This card is already revoked."
 
 
 def list_query(status: str) -> Select:
@@ -59,13 +71,13 @@ MAX_ID = 2**31 - 1  # an INTEGER key: a larger id cannot exist, and would not fi
 
 def _pending(session: Session, review_id: int) -> LinkRequest:
     if not 1 <= review_id <= MAX_ID:
-        raise ReviewError(404, "review_not_found", "No such link review.")
+        raise ReviewNotFound()
     req = session.scalars(select(LinkRequest).where(LinkRequest.id == review_id).with_for_update()
                           .execution_options(populate_existing=True)).first()
     if req is None:
-        raise ReviewError(404, "review_not_found", "No such link review.")
+        raise ReviewNotFound()
     if req.status != "pending_review":
-        raise ReviewError(409, "review_not_pending", f"This review is already decided ({req.status}).")
+        raise ReviewNotPending(f"This review is already decided ({req.status}).")
     return req
 
 
@@ -78,7 +90,7 @@ def approve(session: Session, actor: tuple[str, str | None], officer_id: int, re
                                  .execution_options(populate_existing=True)).one()
         why = link_conflict(session, person, req.cccd, req.account_id)
         if why is not None:
-            raise ReviewError(409, "already_linked", f"Cannot approve: {why}.")
+            raise AlreadyLinked(f"Cannot approve: {why}.")
         now = clock.now()
         before = {"full_name": person.full_name, "date_of_birth": person.date_of_birth.isoformat(),
                   "gender": person.gender}
@@ -100,11 +112,12 @@ def approve(session: Session, actor: tuple[str, str | None], officer_id: int, re
                 "gender": person.gender},
             "note": note,
         })
+        notifications.notify(session, req.account_id, "link_decided", {"status": "linked", "review_id": req.id})
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise ReviewError(409, "already_linked", "Cannot approve: the CCCD or record was linked meanwhile.")
-    except ReviewError:
+        raise AlreadyLinked("Cannot approve: the CCCD or record was linked meanwhile.") from None
+    except AppError:
         session.rollback()
         raise
     return review_item((req, person))
@@ -113,7 +126,7 @@ def approve(session: Session, actor: tuple[str, str | None], officer_id: int, re
 def reject(session: Session, actor: tuple[str, str | None], officer_id: int, review_id: int, reason: str) -> dict:
     try:
         req = _pending(session, review_id)
-    except ReviewError:
+    except AppError:
         session.rollback()
         raise
     req.status = "rejected"
@@ -122,21 +135,25 @@ def reject(session: Session, actor: tuple[str, str | None], officer_id: int, rev
     req.decided_at = clock.now()
     audit.record(session, actor, "link_review.rejected", ("link_request", req.id),
                  {"account_id": req.account_id, "cccd": mask_tail(req.cccd), "reason": reason})
+    notifications.notify(session, req.account_id, "link_decided",
+                         {"status": "rejected", "review_id": req.id, "reason": reason})
     session.commit()
     person = session.get(InsuredPerson, req.person_id)
     return review_item((req, person))
 
 
 def revoke_card(session: Session, actor: tuple[str, str | None], card_number: str, reason: str) -> Card:
-    """Status revoked (clinic code 110); offline verifiers see it through status_changed_at."""
+    """Status revoked (clinic code 110); offline verifiers see it through status_changed_at.
+    The number as typed: surrounding blanks and lower case are forgiven."""
+    card_number = card_number.strip().upper()
     card = session.scalars(select(Card).where(Card.card_number == card_number).with_for_update()
                            .execution_options(populate_existing=True)).first()
     if card is None:
         session.rollback()
-        raise ReviewError(404, "card_not_found", "No card has this number.")
+        raise CardNotFound()
     if card.status == "revoked":
         session.rollback()
-        raise ReviewError(409, "already_revoked", "This card is already revoked.")
+        raise AlreadyRevoked()
     previous = card.status
     card.status = "revoked"
     card.status_reason = reason

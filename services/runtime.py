@@ -21,7 +21,7 @@ def init_app(app: Flask) -> Runtime:
 
     cfg = app.config
     rt = Runtime(
-        throttle=throttle.make(cfg.get("REDIS_URL"), cfg.get("THROTTLE_PREFIX", "vssid:throttle:")),
+        throttle=throttle.make(cfg["REDIS_URL"], cfg["THROTTLE_PREFIX"]),
         sms=sms.from_config(cfg),
         registry=registry.from_config(cfg),
     )

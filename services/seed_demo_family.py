@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import clock
+from card_codes import CardStatus
 from models import Account, Card, Dependant, InsuredPerson, RegistryRecord
 from services import api_clients, births, provinces
 from services.identifiers import card_number
@@ -46,7 +47,8 @@ def _registry(session: Session, p: dict, **relations) -> None:
                                  guardian_cccd=None))
 
 
-def _insured(session: Session, p: dict, object_code: str, level: int, valid_from: date, valid_to: date) -> InsuredPerson:
+def _insured(session: Session, p: dict, object_code: str, level: int, valid_from: date,
+             valid_to: date) -> InsuredPerson:
     now = clock.now()
     person = session.scalar(select(InsuredPerson).where(InsuredPerson.bhxh_code == p["bhxh_code"]))
     if person is None:
@@ -63,7 +65,8 @@ def _insured(session: Session, p: dict, object_code: str, level: int, valid_from
         session.add(card)
     card.person_id, card.object_code, card.benefit_level, card.province_code = person.id, object_code, level, "01"
     card.area_code, card.facility_code, card.valid_from, card.valid_to = None, FACILITY, valid_from, valid_to
-    card.five_year_date, card.status, card.status_reason, card.status_changed_at = None, "active", None, None
+    card.five_year_date, card.status_reason, card.status_changed_at = None, None, None
+    card.status = CardStatus.ACTIVE.value
     card.issuing_agency = provinces.issuing_agency("01", clock.today())
     session.flush()
     return person

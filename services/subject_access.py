@@ -6,17 +6,27 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Account, Card, CardCheck, Consent, Employment, Facility, InsuredPerson, LinkRequest, LoginSession
-from models import Dependant
+from models import Account, Card, CardCheck, Consent, Dependant, Employment, Facility, LinkRequest, LoginSession
+from services import audit
+from services.people import person_of
 
 
 def _iso(value):
     return value.isoformat() if value is not None else None
 
 
+def _dependants(session: Session, account_id: int) -> list[dict]:
+    return [
+        {"id": d.id, "child_cccd": d.child_cccd, "full_name": d.full_name,
+         "date_of_birth": _iso(d.date_of_birth), "gender": d.gender, "added_at": _iso(d.created_at)}
+        for d in session.scalars(select(Dependant).where(Dependant.guardian_account_id == account_id)
+                                 .order_by(Dependant.created_at))
+    ]
+
+
 def export(session: Session, account_id: int) -> dict:
     account = session.get(Account, account_id)
-    person = session.scalar(select(InsuredPerson).where(InsuredPerson.account_id == account_id))
+    person = person_of(session, account_id)
     doc = {
         "account": {
             "id": account.id, "phone": account.phone, "full_name": account.full_name, "role": account.role,
@@ -40,12 +50,7 @@ def export(session: Session, account_id: int) -> dict:
         ],
         "insurance_record": None, "cards": [], "card_checks": [], "employments": [],
         # The children this account added (docs/family.md): the account's own registrations.
-        "dependants": [
-            {"id": d.id, "child_cccd": d.child_cccd, "full_name": d.full_name,
-             "date_of_birth": _iso(d.date_of_birth), "gender": d.gender, "added_at": _iso(d.created_at)}
-            for d in session.scalars(select(Dependant).where(Dependant.guardian_account_id == account_id)
-                                     .order_by(Dependant.created_at))
-        ],
+        "dependants": _dependants(session, account_id),
     }
     if person is None:
         return doc
@@ -76,4 +81,12 @@ def export(session: Session, account_id: int) -> dict:
         for e in session.scalars(select(Employment).where(Employment.person_id == person.id)
                                  .order_by(Employment.from_month.desc()))
     ]
+    return doc
+
+
+def export_for(session: Session, actor: tuple[str, str | None], account_id: int) -> dict:
+    """The export for the account's own owner, audited in the same transaction as the read. Commits."""
+    doc = export(session, account_id)
+    audit.record(session, actor, "subject_access.export", ("account", account_id))
+    session.commit()
     return doc

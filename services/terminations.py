@@ -19,15 +19,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import clock
+from card_codes import CardStatus, DecreaseReason
 from models import Card, Employment, InsuredPerson
-from services import audit, bulk_sql
-from services.enrollment import (
-    Employer, chunks, month_str, parse_month, rejected, text_field, unknown_fields,
+from services import audit, bulk_sql, notifications
+from services.batch_rows import (
+    Employer,
+    chunks,
+    month_str,
+    parse_month,
+    rejected,
+    text_field,
+    unknown_fields,
 )
 from services.identifiers import check_bhxh, check_cccd
 
 FIELDS = ("cccd", "bhxh_code", "end_month", "reason")
-REASONS = ("stopped", "transfer_out_of_province", "transfer_in_province")
+# An employer reports these; reenrolled_same_unit is the agency's own (an import may carry it).
+REASONS = tuple(r.value for r in DecreaseReason if r is not DecreaseReason.REENROLLED_SAME_UNIT)
 
 
 @dataclass
@@ -146,6 +154,10 @@ def apply(session: Session, batch_id: str, prep: Prepared, employer: Employer) -
                           "card_number": card_numbers.get(code), "code": None, "errors": {}}
     answer = {"batch_id": batch_id, "received": prep.received, "terminated": len(done),
               "rejected": prep.received - len(done), "results": [results[i] for i in sorted(results)]}
+    codes = {code for _r, code in done}
+    notifications.notify_persons(session, "reported_decreased", {pid: {
+        "unit_code": employer.unit_code, "reason": r.reason, "end_month": month_str(r.end_month)}
+        for r, pid, code in wanted if code in codes})
     audit.record(session, ("client", employer.client_id), "employer.termination", ("batch", batch_id), {
         "unit_code": employer.unit_code, "received": answer["received"], "terminated": answer["terminated"],
         "rejected": answer["rejected"]})
@@ -166,10 +178,10 @@ def _decrease_cards(session: Session, cards: dict[str, tuple[Row, int]], now) ->
     changes = []
     for cid in ids:
         number, status, _ = info[cid]
-        if cid in still_used or status == "revoked":
+        if cid in still_used or status == CardStatus.REVOKED:
             continue
         r, _eid = cards[cid]
-        changes.append({"id": cid, "status": "reported_decreased", "status_reason": r.reason,
+        changes.append({"id": cid, "status": CardStatus.REPORTED_DECREASED.value, "status_reason": r.reason,
                         "status_changed_at": now, "valid_to": last_day(r.end_month)})
     bulk_sql.update_rows(session, Card, changes)
     return {code: number for number, _status, code in info.values()}

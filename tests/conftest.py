@@ -86,6 +86,8 @@ def app_config(tmp_path, database_url) -> dict:
         "REGISTRY_BACKEND": "local",
         "THROTTLE_PREFIX": f"test:{ns}:throttle:",
         "RATELIMIT_KEY_PREFIX": f"test:{ns}:limit",
+        "QUEUE_URL": "memory://",  # tasks run at once, in the test's process
+        "PUSH_OUTBOX_FILE": str(tmp_path / "push-outbox.jsonl"),
     }
 
 

@@ -17,6 +17,7 @@ SAFE = {"APP_ENV": "production", "SECRET_KEY": "s" * 48, "DATABASE_URL": "postgr
     ({"SECRET_KEY": ""}, "SECRET_KEY"),
     ({"DATABASE_URL": "sqlite:///instance/app.db"}, "SQLite"),
     ({"SMS_BACKEND": "outbox"}, "outbox"),
+    ({"QUEUE_URL": "memory://"}, "QUEUE_URL"),
 ])
 def test_production_refuses(monkeypatch, tmp_path, change, words):
     for key in ("APP_ENV", "SECRET_KEY", "DATABASE_URL", "SMS_BACKEND"):

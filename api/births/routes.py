@@ -4,7 +4,7 @@ from __future__ import annotations
 import db
 import errors
 from api.smorest import Blueprint
-from auth.roles import BIRTH_REGISTRY, current_actor, roles_required
+from auth.roles import BIRTH_REGISTRY, current_actor
 from models import ApiClient
 from services import births
 
@@ -14,8 +14,7 @@ blp = Blueprint("births", __name__, url_prefix="/births", description="Birth reg
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(security=[{"bearer": []}])
-@roles_required(BIRTH_REGISTRY)
+@blp.roles_required(BIRTH_REGISTRY)
 @blp.arguments(BirthSchema)
 @blp.response(201, BirthResultSchema)
 @blp.alt_response(200, schema=BirthResultSchema, description="A re-sent registration: the first answer")

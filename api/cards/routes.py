@@ -8,9 +8,9 @@ from flask import Response, current_app, jsonify, request
 
 import db
 from api import API_PREFIX
-from api.errors import ApiError
+from errors import NotFound
 from api.pagination import PageArgs, page_schema, paginate
-from auth.roles import CITIZEN, CLINIC, current_actor, roles_required
+from auth.roles import CITIZEN, CLINIC, current_actor
 from services import card_checks, card_signing, cards
 from api.smorest import Blueprint
 
@@ -19,7 +19,6 @@ from .schemas import CardCheckItemSchema, JwksSchema, MyCardSchema, RevokedArgs,
 blp = Blueprint("cards", __name__, url_prefix="/",
                 description="The digital card, its signed QR, who checked it, and the revocation feed")
 root_blp = Blueprint("card_keys", __name__, url_prefix="/", description="Card-signing public keys")
-BEARER = [{"bearer": []}]
 
 
 @blp.after_request
@@ -34,9 +33,8 @@ def _keys_dir() -> str:
 
 
 @blp.route("/me/card")
-@blp.doc(security=BEARER)
+@blp.roles_required(CITIZEN)
 @blp.response(200, MyCardSchema)
-@roles_required(CITIZEN)
 def my_card():
     """My current card with a fresh signed QR (null when the card is not active today).
 
@@ -47,7 +45,7 @@ def my_card():
 def _qr_payload() -> str:
     view = cards.my_card(db.hot_path_runner(), current_actor().account_id, _keys_dir())
     if view["qr"] is None:
-        raise ApiError(404, "no_qr", f"The card is {view['status']}: there is no QR to show.")
+        raise NotFound(f"The card is {view['status']}: there is no QR to show.", code="no_qr")
     return view["qr"]
 
 
@@ -60,25 +58,23 @@ def _qr_image(kind: str, mimetype: str) -> Response:
 
 
 @blp.route("/me/card/qr.svg")
-@blp.doc(security=BEARER, responses={"200": {"description": "the QR as SVG",
-                                             "content": {"image/svg+xml": {}}}})
-@roles_required(CITIZEN)
+@blp.roles_required(CITIZEN)
+@blp.doc(responses={"200": {"description": "the QR as SVG", "content": {"image/svg+xml": {}}}})
 def my_card_qr_svg():
     """My card's signed QR as an SVG image (404 `no_qr` when the card is not active)."""
     return _qr_image("svg", "image/svg+xml")
 
 
 @blp.route("/me/card/qr.png")
-@blp.doc(security=BEARER, responses={"200": {"description": "the QR as PNG", "content": {"image/png": {}}}})
-@roles_required(CITIZEN)
+@blp.roles_required(CITIZEN)
+@blp.doc(responses={"200": {"description": "the QR as PNG", "content": {"image/png": {}}}})
 def my_card_qr_png():
     """My card's signed QR as a PNG image (404 `no_qr` when the card is not active)."""
     return _qr_image("png", "image/png")
 
 
 @blp.route("/me/card-checks")
-@blp.doc(security=BEARER)
-@roles_required(CITIZEN)
+@blp.roles_required(CITIZEN)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(CardCheckItemSchema, "CardCheckPage"))
 def my_card_checks(args):
@@ -92,8 +88,7 @@ def my_card_checks(args):
 
 
 @blp.route("/cards/revoked")
-@blp.doc(security=BEARER)
-@roles_required(CLINIC)
+@blp.roles_required(CLINIC)
 @blp.arguments(RevokedArgs, location="query")
 @blp.response(200, RevokedFeedSchema)
 def revoked(args):
@@ -110,7 +105,7 @@ def _jwks_response() -> Response:
 
 
 @blp.route("/.well-known/jwks.json")
-@blp.doc(security=[])
+@blp.public
 @blp.alt_response(200, schema=JwksSchema, description="the published card-signing keys")
 def jwks_prefixed():
     """The card-signing public keys (same as /.well-known/jwks.json)."""
@@ -118,7 +113,7 @@ def jwks_prefixed():
 
 
 @root_blp.route("/.well-known/jwks.json")
-@root_blp.doc(security=[])
+@root_blp.public
 @root_blp.alt_response(200, schema=JwksSchema, description="the published card-signing keys")
 def jwks():
     """The card-signing public keys: every key whose signatures can still be valid."""

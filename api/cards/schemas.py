@@ -5,6 +5,8 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
+from card_codes import EXPIRED, CardStatus
+
 
 class FacilityRefSchema(Schema):
     code = fields.String()
@@ -29,7 +31,8 @@ class CardSchema(Schema):
     valid_to = fields.String(metadata={"format": "date"})
     five_year_date = fields.String(allow_none=True, metadata={"format": "date"})
     issuing_agency = fields.String()
-    status = fields.String(metadata={"enum": ["active", "expired", "revoked", "reported_decreased"]})
+    status = fields.String(metadata={"enum": [CardStatus.ACTIVE.value, EXPIRED, CardStatus.REVOKED.value,
+                                               CardStatus.REPORTED_DECREASED.value]})
 
 
 class MyCardSchema(CardSchema):
@@ -71,7 +74,7 @@ class RevokedArgs(Schema):
 
 class RevokedItemSchema(Schema):
     cid = fields.String()
-    status = fields.String(metadata={"enum": ["revoked", "reported_decreased"]})
+    status = fields.String(metadata={"enum": [CardStatus.REVOKED.value, CardStatus.REPORTED_DECREASED.value]})
     reason = fields.String(allow_none=True)
     result_code = fields.String(metadata={"description": "what an online check would answer: 110, 120-124"})
     changed_at = fields.String(metadata={"format": "date-time"})

@@ -13,29 +13,29 @@ import re
 
 from flask import Request
 
-from api.errors import ApiError, validation_error
+from errors import PayloadTooLarge, ValidationFailed
 from services.enrollment import MAX_ROWS  # one limit for both batch kinds
 
 _DIGITS = re.compile(r"^\d+$")
 
 
-def too_many(count: int) -> ApiError:
-    return ApiError(413, "payload_too_large", f"At most {MAX_ROWS} employees per batch (got {count}).",
-                    extra={"max_rows": MAX_ROWS})
+def too_many(count: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"At most {MAX_ROWS} employees per batch (got {count}).",
+                           extra={"max_rows": MAX_ROWS})
 
 
 def read_rows(request: Request, fields: tuple[str, ...], required: tuple[str, ...] = (),
               int_fields: tuple[str, ...] = ()) -> list:
     rows = _csv(request, fields, required, int_fields) if request.mimetype == "text/csv" else _json(request)
     if not rows:
-        raise validation_error({"employees": ["At least one employee is required."]})
+        raise ValidationFailed({"employees": ["At least one employee is required."]})
     return rows
 
 
 def _json(request: Request) -> list:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise validation_error({"_body": ["The body must be a JSON object {\"employees\": [...]}."]})
+        raise ValidationFailed({"_body": ["The body must be a JSON object {\"employees\": [...]}."]})
     errors = {key: ["Unknown field."] for key in body if key != "employees"}
     rows = body.get("employees")
     if rows is None:
@@ -43,7 +43,7 @@ def _json(request: Request) -> list:
     elif not isinstance(rows, list):
         errors["employees"] = ["Not a valid list."]
     if errors:
-        raise validation_error(errors)
+        raise ValidationFailed(errors)
     if len(rows) > MAX_ROWS:
         raise too_many(len(rows))
     return rows
@@ -53,16 +53,16 @@ def _csv(request: Request, fields, required, int_fields) -> list:
     try:
         content = request.get_data(cache=False).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise validation_error({"_body": ["The CSV must be UTF-8 (with or without a BOM)."]}) from None
+        raise ValidationFailed({"_body": ["The CSV must be UTF-8 (with or without a BOM)."]}) from None
     first_line = content.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise validation_error({"_body": [f"Not valid CSV: {exc}."]}) from None
+        raise ValidationFailed({"_body": [f"Not valid CSV: {exc}."]}) from None
     if not header or not any(h.strip() for h in header):
-        raise validation_error({"_body": ["The CSV needs a header row: " + ",".join(fields) + "."]})
+        raise ValidationFailed({"_body": ["The CSV needs a header row: " + ",".join(fields) + "."]})
     names = [h.strip().lower() for h in header]
     errors: dict[str, list[str]] = {}
     for name in names:
@@ -74,7 +74,7 @@ def _csv(request: Request, fields, required, int_fields) -> list:
         if name not in names:
             errors[name] = ["Missing column."]
     if errors:
-        raise validation_error(errors, "The CSV header row is not right.")
+        raise ValidationFailed(errors, "The CSV header row is not right.")
     rows: list = []
     try:
         for cells in reader:
@@ -92,5 +92,5 @@ def _csv(request: Request, fields, required, int_fields) -> list:
                     row[name] = int(cell) if name in int_fields and _DIGITS.match(cell) else cell
             rows.append(row)
     except csv.Error as exc:
-        raise validation_error({"_body": [f"Not valid CSV at line {reader.line_num}: {exc}."]}) from None
+        raise ValidationFailed({"_body": [f"Not valid CSV at line {reader.line_num}: {exc}."]}) from None
     return rows

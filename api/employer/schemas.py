@@ -5,19 +5,35 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.pagination import page_schema
+from services import enrollment_rows, terminations
+from services.identifiers import GENDERS
+
+# The row shape is services/enrollment_rows.py (it validates, JSON and CSV alike); this schema only
+# documents it: its fields, which are required and the gender choices come from there.
+_ENROLLMENT_DOCS = {
+    "cccd": {"example": "001095012345"},
+    "full_name": {"example": "Nguyễn Văn An"},
+    "date_of_birth": {"example": "1995-03-05"},
+    "gender": {},
+    "salary": {"description": "VND per month", "example": 15000000},
+    "start_month": {"description": "YYYY-MM", "example": "2026-11"},
+    "job_title": {"example": "Kế toán viên"},
+    "primary_care_facility_code": {"example": "01001"},
+    "phone": {"example": "0912345678"},
+    "bhxh_code": {"example": "0123456789"},
+}
+_ENROLLMENT_KINDS = {"date_of_birth": fields.Date, "salary": fields.Integer}
+assert set(_ENROLLMENT_DOCS) == set(enrollment_rows.FIELDS), "document every enrollment field"
 
 
-class EnrollmentRowSchema(Schema):
-    cccd = fields.String(required=True, metadata={"example": "001095012345"})
-    full_name = fields.String(required=True, metadata={"example": "Nguyễn Văn An"})
-    date_of_birth = fields.Date(required=True, metadata={"example": "1995-03-05"})
-    gender = fields.String(required=True, validate=validate.OneOf(["male", "female"]))
-    salary = fields.Integer(required=True, metadata={"description": "VND per month", "example": 15000000})
-    start_month = fields.String(required=True, metadata={"description": "YYYY-MM", "example": "2026-11"})
-    job_title = fields.String(required=True, metadata={"example": "Kế toán viên"})
-    primary_care_facility_code = fields.String(required=True, metadata={"example": "01001"})
-    phone = fields.String(metadata={"example": "0912345678"})
-    bhxh_code = fields.String(metadata={"example": "0123456789"})
+def _enrollment_field(name: str) -> fields.Field:
+    kind = _ENROLLMENT_KINDS.get(name, fields.String)
+    extra = {"validate": validate.OneOf(GENDERS)} if name == "gender" else {}
+    return kind(required=name in enrollment_rows.REQUIRED, metadata=_ENROLLMENT_DOCS[name], **extra)
+
+
+EnrollmentRowSchema = Schema.from_dict({name: _enrollment_field(name) for name in enrollment_rows.FIELDS},
+                                       name="EnrollmentRowSchema")
 
 
 class EnrollmentRequestSchema(Schema):
@@ -29,8 +45,7 @@ class TerminationRowSchema(Schema):
     cccd = fields.String(metadata={"description": "cccd or bhxh_code"})
     bhxh_code = fields.String()
     end_month = fields.String(required=True, metadata={"description": "YYYY-MM, the last month worked"})
-    reason = fields.String(required=True, validate=validate.OneOf(
-        ["stopped", "transfer_out_of_province", "transfer_in_province"]))
+    reason = fields.String(required=True, validate=validate.OneOf(terminations.REASONS))
 
 
 class TerminationRequestSchema(Schema):

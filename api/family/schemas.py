@@ -25,7 +25,8 @@ class ChildSchema(Schema):
                          error="Họ tên phải có từ 1 đến 200 ký tự (full name must be 1-200 characters)."),
                          metadata={"example": "Nguyễn Minh Khôi"})
     date_of_birth = fields.Date(required=True, metadata={"example": "2024-05-10"},
-                                error_messages={"invalid": "Ngày sinh phải có dạng YYYY-MM-DD (date must be YYYY-MM-DD)."})
+                                error_messages={
+                                    "invalid": "Ngày sinh phải có dạng YYYY-MM-DD (date must be YYYY-MM-DD)."})
     gender = fields.String(required=True, validate=validate.OneOf(
         GENDERS, error="Giới tính phải là male hoặc female (gender must be male or female)."))
 

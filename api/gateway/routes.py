@@ -11,12 +11,13 @@ from datetime import date, datetime, timedelta
 from flask import current_app, jsonify, request
 from marshmallow import Schema, fields
 
+import clock
 import db
-from api.smorest import accepts
-from auth.roles import CLINIC, current_actor, roles_required
+from api.smorest import Blueprint, accepts
+from auth.roles import CLINIC, current_actor
+from card_codes import MESSAGES
 from services import card_checks
-from services.cards import CardRow
-from api.smorest import Blueprint
+from services.card_rows import CardRow, card_view
 
 blp = Blueprint("gateway", __name__, url_prefix="/api/egw",
                 description="National-gateway-compatible card check (KQNhanLichSuKCB2024)")
@@ -68,6 +69,11 @@ def dmy(value: date | None) -> str | None:
     return value.strftime("%d/%m/%Y") if value else None
 
 
+def _dmy_iso(value: str | None) -> str | None:
+    """`2026-06-15` (a card view's date) -> `15/06/2026`."""
+    return f"{value[8:10]}/{value[5:7]}/{value[:4]}" if value else None
+
+
 def _stamp(at: datetime) -> str:
     return (at + VN).strftime("%Y%m%d%H%M")
 
@@ -88,32 +94,35 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
     body = {name: None for name in GatewayResponseSchema().fields}
     body.update(maKetQua=outcome.result_code, ghiChu=_note(outcome.result_code, outcome.message, row))
     if row is not None:
-        card, person = row.card, row.person
+        view = card_view(row, clock.today())  # the card as every endpoint shows it, in the gateway's names
         body.update(
-            maThe=card.card_number, hoTen=person.full_name, ngaySinh=dmy(person.date_of_birth),
-            gioiTinh=GENDERS.get(person.gender), diaChi=person.address, maDKBD=card.facility_code,
-            cqBHXH=card.issuing_agency, gtTheTu=dmy(card.valid_from), gtTheDen=dmy(card.valid_to),
-            maKV=card.area_code, ngayDu5Nam=dmy(card.five_year_date), maSoBHXH=person.bhxh_code,
+            maThe=view["card_number"], hoTen=view["full_name"], ngaySinh=_dmy_iso(view["date_of_birth"]),
+            gioiTinh=GENDERS.get(view["gender"]), diaChi=row.person.address,
+            maDKBD=view["primary_care_facility"]["code"], cqBHXH=view["issuing_agency"],
+            gtTheTu=_dmy_iso(view["valid_from"]), gtTheDen=_dmy_iso(view["valid_to"]), maKV=view["area_code"],
+            ngayDu5Nam=_dmy_iso(view["five_year_date"]), maSoBHXH=view["bhxh_code"],
         )
         body["dsLichSuKT2018"] = [
             {"userKT": f"{c.facility_code}_BV", "thoiGianKT": _stamp(c.checked_at),
-             "thongBao": card_checks.MESSAGES.get(c.result_code, ""), "maLoi": c.result_code}
-            for c in card_checks.recent_checks_of_card(db.session(), card.id)
+             "thongBao": MESSAGES.get(c.result_code, ""), "maLoi": c.result_code}
+            for c in card_checks.recent_checks_of_card(db.session(), row.card.id)
         ]
     if new is not None:
-        body.update(maTheCu=row.card.card_number, maTheMoi=new.card.card_number,
-                    gtTheTuMoi=dmy(new.card.valid_from), gtTheDenMoi=dmy(new.card.valid_to),
-                    maDKBDMoi=new.card.facility_code, tenDKBDMoi=new.facility_name)
+        renewed = card_view(new, clock.today())
+        body.update(maTheCu=row.card.card_number, maTheMoi=renewed["card_number"],
+                    gtTheTuMoi=_dmy_iso(renewed["valid_from"]), gtTheDenMoi=_dmy_iso(renewed["valid_to"]),
+                    maDKBDMoi=renewed["primary_care_facility"]["code"],
+                    tenDKBDMoi=renewed["primary_care_facility"]["name"])
     return body
 
 
 @blp.route("/KQNhanLichSuKCB2024", methods=["POST"])
+@blp.roles_required(CLINIC)
 @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
-@blp.doc(security=[{"bearer": []}], requestBody={"required": True, "content": {
+@blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": GatewayRequestSchema},
     "application/x-www-form-urlencoded": {"schema": GatewayRequestSchema}}})
 @blp.alt_response(200, schema=GatewayResponseSchema, description="maKetQua and the card (always 200)")
-@roles_required(CLINIC)
 def check_card():
     """The national gateway's card check: JSON or form; `ngaySinh` dd/mm/yyyy or ddmmyyyy.
 

@@ -6,8 +6,8 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 
 import db
-from api.errors import ApiError
 from api.smorest import Blueprint
+from errors import DatabaseUnavailable
 
 blp = Blueprint("health", __name__, url_prefix="/", description="Liveness and readiness")
 
@@ -17,7 +17,7 @@ class ProbeSchema(Schema):
 
 
 @blp.route("/healthz")
-@blp.doc(security=[])
+@blp.public
 @blp.alt_response(200, schema=ProbeSchema, description="OK")
 def healthz():
     """Process alive (no database, no Redis): the ceiling a request can reach on this server."""
@@ -25,7 +25,7 @@ def healthz():
 
 
 @blp.route("/readyz")
-@blp.doc(security=[])
+@blp.public
 @blp.alt_response(200, schema=ProbeSchema, description="OK")
 def readyz():
     """Database reachable; 503 when it is not."""
@@ -33,8 +33,7 @@ def readyz():
         with db.get().engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # any driver error means "not ready"
-        raise ApiError(503, "database_unavailable", "The database is not reachable.",
-                       headers={"Retry-After": "5"}) from exc
+        raise DatabaseUnavailable("The database is not reachable.", retry_after=5) from exc
     return jsonify(status="ready")
 
 

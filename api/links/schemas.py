@@ -6,7 +6,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 import clock
-from api.errors import ApiError
+from services.linking import ConsentRequired
 from services.identifiers import GENDERS, check_bhxh, check_cccd
 
 CONSENT_MESSAGE = "Bạn phải đồng ý cho phép đối chiếu và gắn số CCCD (consent must be true)."
@@ -57,8 +57,7 @@ class LinkRequestSchema(Schema):
         consent = data.get("consent") if isinstance(data, dict) else None
         if consent is not True:
             messages = {**messages, "consent": [CONSENT_MESSAGE]}
-            raise ApiError(422, "consent_required", "Consent to the CCCD check and link is required.",
-                           errors=messages)
+            raise ConsentRequired(errors=messages)
 
 
 class LinkResultSchema(Schema):

@@ -4,20 +4,19 @@ from __future__ import annotations
 from flask import jsonify
 
 import db
-from auth.roles import CITIZEN, OFFICER, current_actor, roles_required
-from services import accounts, subject_access
-from services.audit import record
-from services.linking import link_status
 from api.smorest import Blueprint
+from auth.roles import CITIZEN, OFFICER, current_actor
+from services import accounts, subject_access
+from services.linking import link_status
 
 from .schemas import MeSchema, TotpConfirmSchema, TotpSetupSchema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="The signed-in account")
 
+
 @blp.route("", methods=["GET"])
-@roles_required(CITIZEN, OFFICER)
+@blp.roles_required(CITIZEN, OFFICER)
 @blp.response(200, MeSchema)
-@blp.doc(security=[{"bearer": []}])
 def me():
     """Who I am, my roles, and the state of my CCCD / insurance link."""
     session = db.session()
@@ -26,36 +25,29 @@ def me():
 
 
 @blp.route("/totp", methods=["POST"])
-@roles_required(CITIZEN, OFFICER)
+@blp.roles_required(CITIZEN, OFFICER)
 @blp.response(200, TotpSetupSchema)
-@blp.doc(security=[{"bearer": []}])
 def totp_begin():
     """A new authenticator-app secret; not used for login until confirmed with a code."""
     return accounts.totp_begin(db.session(), current_actor().account_id)
 
 
 @blp.route("/totp/confirm", methods=["POST"])
-@roles_required(CITIZEN, OFFICER)
+@blp.roles_required(CITIZEN, OFFICER)
 @blp.arguments(TotpConfirmSchema)
 @blp.response(204)
-@blp.doc(security=[{"bearer": []}])
 def totp_confirm(data):
     """Confirm the app with a current code; from now on login asks for an app code, not an SMS."""
     accounts.totp_confirm(db.session(), current_actor().account_id, data["otp"])
 
 
 @blp.route("/data", methods=["GET"])
-@roles_required(CITIZEN)
+@blp.roles_required(CITIZEN)
 @blp.response(200, description="Everything held about me, as one JSON document")
-@blp.doc(security=[{"bearer": []}])
 def my_data():
     """Data-subject access: my account, logins, consents, link requests, insurance record, cards,
     every check of my cards and my employment history (no secrets). The export is audited."""
-    session = db.session()
     actor = current_actor()
-    doc = subject_access.export(session, actor.account_id)
-    record(session, actor.audit_ref, "subject_access.export", ("account", actor.account_id))
-    session.commit()
-    resp = jsonify(doc)
+    resp = jsonify(subject_access.export_for(db.session(), actor.audit_ref, actor.account_id))
     resp.headers["Cache-Control"] = "no-store"
     return resp

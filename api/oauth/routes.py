@@ -7,12 +7,11 @@ from flask import request
 from marshmallow import ValidationError
 
 import db
-from api.errors import ApiError, validation_error
 from api.limits import address_limit
-from api.smorest import accepts
+from api.smorest import Blueprint, accepts
 from auth.tokens import access_token_ttl_seconds, issue_access_token
+from errors import ValidationFailed
 from services import api_clients
-from api.smorest import Blueprint
 
 from .schemas import ClientTokenSchema, TokenRequestSchema
 
@@ -28,20 +27,16 @@ def _body() -> dict:
         return {}
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise validation_error({"_body": ["The body must be a JSON object (or a form)."]})
+        raise ValidationFailed({"_body": ["The body must be a JSON object (or a form)."]})
     return data
 
 
-def _oauth_error(status: int, code: str, detail: str, headers: dict | None = None) -> ApiError:
-    # `error` too, so that stock OAuth client libraries understand the answer (RFC 6749 §5.2).
-    return ApiError(status, code, detail, headers=headers, extra={"error": code})
-
-
 @blp.route("/token", methods=["POST"])
+@blp.public
 @accepts("application/json", FORM)
-@address_limit("OAUTH", "1200/hour")
+@address_limit("OAUTH")
 @blp.response(200, ClientTokenSchema)
-@blp.doc(security=[], requestBody={"required": True, "content": {
+@blp.doc(requestBody={"required": True, "content": {
     FORM: {"schema": TokenRequestSchema}, "application/json": {"schema": TokenRequestSchema}}})
 def token():
     """Client-credentials grant: `grant_type=client_credentials&client_id=…&client_secret=…`.
@@ -51,15 +46,14 @@ def token():
     try:
         data = TokenRequestSchema().load(_body())
     except ValidationError as exc:
-        raise validation_error(exc.messages) from exc
+        raise ValidationFailed(exc.messages) from exc
     if data["grant_type"] != "client_credentials":
-        raise _oauth_error(400, "unsupported_grant_type", "Only grant_type=client_credentials is supported.")
+        raise api_clients.UnsupportedGrantType()
     basic = request.authorization if request.authorization and request.authorization.type == "basic" else None
     client_id = unquote_plus(basic.username or "") if basic else data.get("client_id", "")
     secret = unquote_plus(basic.password or "") if basic else data.get("client_secret", "")
     client = api_clients.authenticate(db.session(), client_id, secret)
     if client is None:
-        headers = {"WWW-Authenticate": 'Basic realm="vssid"'} if basic else None
-        raise _oauth_error(401, "invalid_client", "Unknown client or wrong secret.", headers)
+        raise api_clients.InvalidClient(basic_auth=basic is not None)
     access = issue_access_token(client.client_id, api_clients.token_claims(client))
     return {"access_token": access, "token_type": "Bearer", "expires_in": access_token_ttl_seconds()}

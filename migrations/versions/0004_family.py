@@ -1,7 +1,7 @@
 """family: registry relations, dependants, birth registrations (docs/family.md)
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import models.base
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0006'  # re-chained at merge by the lead
 branch_labels = None
 depends_on = None
 

@@ -122,6 +122,11 @@ MATRIX = [
     Row("POST", f"{API}/auth/logout", lambda _: f"{API}/auth/logout", accounts(204)),
     # --- citizens ---------------------------------------------------------------------------------------
     Row("GET", f"{API}/me/link", lambda _: f"{API}/me/link", citizens(200)),
+    Row("GET", f"{API}/me/notifications", lambda _: f"{API}/me/notifications", citizens(200)),
+    Row("POST", f"{API}/me/notifications/<string:notification_id>/read",
+        lambda _: f"{API}/me/notifications/{uuid.uuid4().hex}/read", citizens(404)),
+    Row("POST", f"{API}/me/devices", lambda _: f"{API}/me/devices", citizens(201),
+        json(lambda world, role: {"platform": "android", "token": f"fcm-token-{role}-" + "x" * 40})),
     Row("POST", f"{API}/me/link", lambda _: f"{API}/me/link", citizens(422),  # registry_mismatch
         json({"cccd": "001099000777", "full_name": "Không Có Ai", "date_of_birth": "1999-01-01",
               "gender": "male", "bhxh_code": "0999999999", "consent": True})),

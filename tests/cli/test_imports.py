@@ -187,7 +187,8 @@ def test_insurance_import_and_rerun(runner, session, tmp_path, facilities, froze
     an = session.scalar(select(InsuredPerson).where(InsuredPerson.bhxh_code == "0123456789"))
     assert an.cccd == "001095012345" and an.account_id is not None
     new = session.scalar(select(Card).where(Card.card_number == "DN4010123456789"))
-    assert new.status == "reported_decreased" and new.status_reason == "stopped"
+    # No reason in the file: none stored, so a clinic answers 120 (card_codes.decided_code), not 124.
+    assert new.status == "reported_decreased" and new.status_reason is None
     assert new.status_changed_at == frozen_clock()
     bich = session.scalar(select(Card).where(Card.card_number == "HT3797937368040"))
     assert bich.status_changed_at == frozen_clock() - timedelta(hours=1)  # unchanged status keeps its time

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from api.errors import ApiError
+from errors import AppError
 from services import bhxh_codes, idempotency, provinces
 from services.enrollment import month_str, parse_month
 from services.terminations import last_day
@@ -49,7 +49,7 @@ def test_key_rules():
     for bad, code in ((None, "idempotency_key_required"), ("  ", "idempotency_key_required"),
                       ("a b", "idempotency_key_invalid"), ("x" * 256, "idempotency_key_invalid"),
                       ("khóa", "idempotency_key_invalid")):
-        with pytest.raises(ApiError) as err:
+        with pytest.raises(AppError) as err:
             idempotency.check_key(bad)
         assert err.value.code == code
 

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
+from card_codes import MESSAGES
 from models import CardCheck
-from services.card_checks import MESSAGES
 from tests import factories as f
 from tests.api.clinic.cases import CASES, STAFF, base_request, to_gateway
 from tests.conftest import assert_problem
