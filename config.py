@@ -44,6 +44,7 @@ def load(overrides: dict | None = None) -> dict:
         "REGISTRY_BACKEND": env.get("REGISTRY_BACKEND", "local"),
         "REGISTRY_URL": env.get("REGISTRY_URL"),
         "REGISTRY_TIMEOUT": float(env.get("REGISTRY_TIMEOUT", "3")),
+        "REGISTRY_RELATIONS_URL": env.get("REGISTRY_RELATIONS_URL"),  # default: `relations` next to REGISTRY_URL
         "REGISTRY_RETRY_AFTER": int(env.get("REGISTRY_RETRY_AFTER", "30")),  # Retry-After when it is down
         "THROTTLE_PREFIX": env.get("THROTTLE_PREFIX", "vssid:throttle:"),  # Redis keys of auth/throttle.py
         # Per-address limits (api/limits.py): storage (Redis when set, else process memory) and keys.

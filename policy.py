@@ -49,4 +49,5 @@ def _minutes(delta: timedelta) -> int:
 SMS_WARNING = f"Mã có hiệu lực trong {_minutes(OTP_TTL)} phút. Không chia sẻ mã này với bất kỳ ai."
 RESEND_COOLDOWN_DETAIL = f"A new code can be sent {RESEND_COOLDOWN_S} s after the last one."
 LINK_LIMIT_DETAIL = f"At most {LINK_ATTEMPTS_PER_HOUR} link attempts per hour."
+LINK_OR_CHILD_LIMIT_DETAIL = f"At most {LINK_ATTEMPTS_PER_HOUR} link or add-a-child attempts per hour."
 SESSION_EXPIRED_DETAIL = f"This login is older than {SESSION_LIFETIME.days} days; sign in again."

@@ -21,7 +21,8 @@ class NoCookieSessions(SessionInterface):
 
 
 def register_blueprints(app: Flask) -> Api:
-    from . import auth, campaign, cards, clinic, employer, gateway, health, links, me, oauth, officer, participation
+    from . import (auth, births, campaign, cards, clinic, employer, family, gateway, health, links, me, oauth,
+                   officer, participation)
     from . import notifications, visits
 
     app.config.update(
@@ -40,7 +41,7 @@ def register_blueprints(app: Flask) -> Api:
     })
     health.register(api)  # /healthz, /readyz (and under the prefix)
     for module in (auth, me, oauth, links, officer, campaign, cards, clinic, employer, participation,
-                   notifications, visits):
+                   notifications, visits, family, births):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
     gateway.register(api)  # /api/egw/... as the national gateway spells it
     cards.register_root(api)  # /.well-known/jwks.json

@@ -13,6 +13,7 @@ from flask_jwt_extended.exceptions import NoAuthorizationError, RevokedTokenErro
 from errors import BearerUnauthorized, Forbidden, Unauthorized
 
 CITIZEN, OFFICER, CLINIC, EMPLOYER = "citizen", "officer", "clinic", "employer"
+BIRTH_REGISTRY = "birth_registry"  # the birth-registration system pushing newborns (docs/family.md)
 ACCOUNT_ROLES = frozenset({CITIZEN, OFFICER})
 
 
@@ -38,7 +39,7 @@ class Actor:
 
 
 def _actor_from_claims(claims: dict) -> Actor:
-    if claims.get("typ") != "access" or claims.get("role") not in ACCOUNT_ROLES | {CLINIC, EMPLOYER}:
+    if claims.get("typ") != "access" or claims.get("role") not in ACCOUNT_ROLES | {CLINIC, EMPLOYER, BIRTH_REGISTRY}:
         raise Unauthorized("The access token is not valid.")
     return Actor(
         role=claims["role"],

@@ -88,3 +88,6 @@ SCENARIOS += _CAMPAIGN
 from bench.visits import SCENARIOS as _VISIT_SCENARIOS  # noqa: E402  (issue 14, its own file)
 
 SCENARIOS += _VISIT_SCENARIOS
+from bench import family  # noqa: E402  (issue 15's scenarios live in their own file)
+
+SCENARIOS += family.SCENARIOS

@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from . import cards, clients, database, imports, keys, officers, outbox, report, seed, visits
+    from . import births, cards, clients, database, imports, keys, officers, outbox, report, seed, visits
 
-    for module in (database, seed, imports, clients, officers, keys, cards, outbox, report, visits):
+    for module in (database, seed, imports, clients, officers, keys, cards, outbox, report, visits, births):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -45,6 +45,13 @@ def create_employer(unit_code: str, province: str, name: str) -> None:
     _create("employer", name, unit_code=unit_code, province_code=province)
 
 
+@create_group.command("birth-registry")
+@click.option("--name", required=True, help="The birth-registration system's name.")
+def create_birth_registry(name: str) -> None:
+    """The birth-registration system's client: it may push birth registrations (POST /births) only."""
+    _create("birth_registry", name)
+
+
 @clients_group.command("add-staff")
 @click.argument("client_id")
 @click.option("--cccd", required=True, help="The staff member's 12-digit CCCD.")

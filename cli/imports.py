@@ -43,7 +43,8 @@ def _group(name: str, help_text: str, importer_name: str, doc: str) -> AppGroup:
 
 
 registry_group = _group("registry", "Population-registry rows (the local registry backend).", "import_registry",
-                        "Import cccd,full_name,date_of_birth,gender[,address] rows; re-runs replace by CCCD.")
+                        "Import cccd,full_name,date_of_birth,gender[,address,mother_cccd,father_cccd,guardian_cccd,"
+                        "household_code] rows; re-runs replace by CCCD.")
 insurance_group = _group("insurance", "Insured persons and their cards.", "import_insurance",
                          "Import a legacy export of persons and cards; re-runs replace persons by BHXH code "
                          "and cards by card number. Facilities must be imported first.")

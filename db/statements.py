@@ -24,6 +24,8 @@ class Runner(Protocol):
 
     def execute(self, stmt: Executable, params: dict[str, Any]) -> None: ...
 
+    def execute_async_commit(self, stmt: Executable, params: dict[str, Any]) -> None: ...
+
 
 def _pg_sql(stmt: Executable, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The statement's PostgreSQL text and its parameters: the caller's, plus the values the
@@ -49,6 +51,14 @@ class PsycopgRunner:
     def execute(self, stmt: Executable, params: dict[str, Any]) -> None:
         self.cursor.execute(*_pg_sql(stmt, params), prepare=True)
 
+    def execute_async_commit(self, stmt: Executable, params: dict[str, Any]) -> None:
+        """Committed without waiting for the WAL flush (synchronous_commit off for this one
+        transaction): for the audit rows of reads, where a database crash may lose the last
+        fraction of a second of them, but a request never waits for a disk (docs/family.md)."""
+        with self.cursor.connection.transaction():
+            self.cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            self.cursor.execute(*_pg_sql(stmt, params), prepare=True)
+
 
 class CoreRunner:
     """The same statements through SQLAlchemy Core (an autocommit Connection)."""
@@ -63,3 +73,6 @@ class CoreRunner:
         self.conn.execute(stmt, params)
         if self.conn.in_transaction():
             self.conn.commit()
+
+    def execute_async_commit(self, stmt: Executable, params: dict[str, Any]) -> None:
+        self.execute(stmt, params)  # SQLite: one local file, nothing to gain

@@ -12,6 +12,14 @@ reached the server, so a second try cannot double anything. A request that was s
 is never retried (the caller answers 503 at once rather than making the citizen wait 6 s). Any
 failure (refused twice, timeout, non-200, a body without a boolean `match`) raises
 RegistryUnavailable (errors.Unavailable): `503 registry_unavailable` with Retry-After, wherever it surfaces.
+
+Family relations (docs/family.md) are a second question each backend answers: is this person a
+parent or legal guardian of that child, and who lives in this person's household. `local` reads
+the relation columns of `registry_records`; `http` posts to REGISTRY_RELATIONS_URL (by default
+`relations` next to REGISTRY_URL) `{relation: "guardian_child", guardian_cccd, child_cccd,
+request_id}` answered by `200 {"related": bool}`, or `{relation: "household", cccd, request_id}`
+answered by `200 {"members": [{cccd, full_name, date_of_birth, gender}]}`; same timeout, retry
+and failure rules as above.
 """
 from __future__ import annotations
 
@@ -19,12 +27,14 @@ import logging
 import uuid
 from datetime import date
 from typing import Iterable, Sequence
+from urllib.parse import urljoin
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from errors import AdapterUnavailable
 from services.names import same_name
+from services.registry_relations import GUARDIAN_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -96,24 +106,43 @@ class LocalRegistry:
         row = session.get(RegistryRecord, cccd)
         return None if row is None else (row.full_name, row.date_of_birth, row.gender)
 
+    def is_guardian(self, session: Session, guardian_cccd: str, child_cccd: str, *,
+                    request_id: str | None = None) -> bool:
+        """The child's row names this person as mother, father or legal guardian."""
+        from models import RegistryRecord
+
+        row = session.get(RegistryRecord, child_cccd)
+        return row is not None and guardian_cccd in {getattr(row, c) for c in GUARDIAN_COLUMNS}
+
+    def household(self, session: Session, cccd: str, *, request_id: str | None = None) -> list[Identity]:
+        """Every member of this person's household (the person included), or [] when none is known."""
+        from models import RegistryRecord
+
+        code = session.scalar(select(RegistryRecord.household_code).where(RegistryRecord.cccd == cccd))
+        if code is None:
+            return []
+        rows = session.execute(select(RegistryRecord.cccd, RegistryRecord.full_name, RegistryRecord.date_of_birth,
+                                      RegistryRecord.gender).where(RegistryRecord.household_code == code)
+                               .order_by(RegistryRecord.cccd))
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
 
 class HttpRegistry:
     """A remote registry speaking the JSON contract in this module's docstring."""
 
     name = "http"
 
-    def __init__(self, url: str, timeout: float = 3.0, retry_after: int = 30):
+    def __init__(self, url: str, timeout: float = 3.0, retry_after: int = 30, relations_url: str | None = None):
         import requests
 
         self.url = url
+        self.relations_url = relations_url or urljoin(url, "relations")
         self.timeout = timeout
         self.retry_after = retry_after
         self._http = requests.Session()
 
     def verify(self, session: Session | None, cccd: str, full_name: str, date_of_birth: date, gender: str,
                *, consent: bool = True, request_id: str | None = None) -> bool:
-        import requests
-
         body = {
             "cccd": cccd,
             "full_name": full_name,
@@ -122,9 +151,19 @@ class HttpRegistry:
             "consent": bool(consent),
             "request_id": request_id or uuid.uuid4().hex,
         }
+        data = self._post(self.url, body)
+        match = data.get("match")
+        if not isinstance(match, bool):
+            raise self._unavailable("registry answer has no boolean `match`")
+        return match
+
+    def _post(self, url: str, body: dict) -> dict:
+        """The JSON object the registry answered, or RegistryUnavailable (see the module docstring)."""
+        import requests
+
         for attempt in (1, 2):
             try:
-                resp = self._http.post(self.url, json=body, timeout=self.timeout)
+                resp = self._http.post(url, json=body, timeout=self.timeout)
                 break
             except requests.exceptions.ConnectionError as exc:
                 # A refused connection (not a read timeout) never reached the server: safe to retry once.
@@ -139,10 +178,31 @@ class HttpRegistry:
             data = resp.json()
         except ValueError as exc:
             raise self._unavailable("registry answered something that is not JSON") from exc
-        match = data.get("match") if isinstance(data, dict) else None
-        if not isinstance(match, bool):
-            raise self._unavailable("registry answer has no boolean `match`")
-        return match
+        if not isinstance(data, dict):
+            raise self._unavailable("registry answer is not a JSON object")
+        return data
+
+    def is_guardian(self, session: Session | None, guardian_cccd: str, child_cccd: str, *,
+                    request_id: str | None = None) -> bool:
+        data = self._post(self.relations_url, {"relation": "guardian_child", "guardian_cccd": guardian_cccd,
+                                               "child_cccd": child_cccd,
+                                               "request_id": request_id or uuid.uuid4().hex})
+        related = data.get("related")
+        if not isinstance(related, bool):
+            raise self._unavailable("registry answer has no boolean `related`")
+        return related
+
+    def household(self, session: Session | None, cccd: str, *, request_id: str | None = None) -> list[Identity]:
+        data = self._post(self.relations_url, {"relation": "household", "cccd": cccd,
+                                               "request_id": request_id or uuid.uuid4().hex})
+        members = data.get("members")
+        if not isinstance(members, list):
+            raise self._unavailable("registry answer has no `members` list")
+        try:
+            return [(str(m["cccd"]), str(m["full_name"]), date.fromisoformat(m["date_of_birth"]),
+                     str(m["gender"])) for m in members]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self._unavailable("registry answer has a malformed household member") from exc
 
     def verify_many(self, session: Session | None, rows: Sequence[Identity]) -> list[bool]:
         """The documented remote contract has no batch call: one request per row, in order."""
@@ -188,5 +248,5 @@ def from_config(cfg) -> LocalRegistry | HttpRegistry:
         if not url:
             raise ValueError("REGISTRY_BACKEND=http needs REGISTRY_URL")
         return HttpRegistry(url, float(cfg.get("REGISTRY_TIMEOUT") or 3.0),
-                            int(cfg.get("REGISTRY_RETRY_AFTER") or 30))
+                            int(cfg.get("REGISTRY_RETRY_AFTER") or 30), cfg.get("REGISTRY_RELATIONS_URL"))
     raise ValueError(f"unknown REGISTRY_BACKEND {backend!r}: use local or http")

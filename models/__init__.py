@@ -6,6 +6,7 @@ from .campaign import CampaignCount, CampaignPerson
 from .checks import CardCheck
 from .clients import ApiClient, ClinicStaff
 from .employment import Batch, Employment
+from .family import BirthRegistration, Dependant
 from .insurance import Card, InsuredPerson
 from .links import Consent, LinkRequest
 from .notifications import Device, JobCursor, Notification
@@ -14,9 +15,9 @@ from .registry import Facility, RegistryRecord
 from .visits import CopayYear, Visit, VisitKey
 
 __all__ = [
-    "Account", "ApiClient", "AuditEvent", "Base", "Batch", "CampaignCount", "CampaignPerson", "Card", "CardCheck",
-    "ClinicStaff",
-    "Consent", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
+    "Account", "ApiClient", "AuditEvent", "Base", "Batch", "BirthRegistration", "CampaignCount", "CampaignPerson",
+    "Card", "CardCheck", "ClinicStaff", "Consent", "Dependant", "Employment", "Facility", "InsuredPerson", "LinkRequest",
+    "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
     "Device", "JobCursor", "Notification", "OutboxMessage",
     "CopayYear", "Visit", "VisitKey",

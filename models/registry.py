@@ -18,6 +18,12 @@ class RegistryRecord(Base):
     gender: Mapped[str] = mapped_column(String(6))  # male | female
     address: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime]
+    # Family relations (docs/family.md): the child's row names its parents / legal guardian, and
+    # every member of a household (hộ gia đình) carries the household's code.
+    mother_cccd: Mapped[str | None] = mapped_column(String(12))
+    father_cccd: Mapped[str | None] = mapped_column(String(12))
+    guardian_cccd: Mapped[str | None] = mapped_column(String(12))
+    household_code: Mapped[str | None] = mapped_column(String(20), index=True)
 
 
 class Facility(Base):

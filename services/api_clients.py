@@ -19,7 +19,7 @@ from privacy import mask_tail
 from services import audit
 from services.identifiers import FACILITY_RE, PROVINCES, UNIT_RE, check_cccd
 
-KINDS = ("clinic", "employer")
+KINDS = ("clinic", "employer", "birth_registry")
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_SECRET_LENGTH = 8  # only for operator-chosen secrets (demo data); generated ones are 256-bit
 
@@ -70,6 +70,10 @@ def _binding(kind: str, facility_code, unit_code, province_code) -> dict:
         if facility_code:
             raise ClientError("an employer is bound to a unit and province only (no facility code)")
         return {"facility_code": None, "unit_code": unit_code, "province_code": province_code}
+    if kind == "birth_registry":  # the birth-registration system (docs/family.md): bound to nothing
+        if facility_code or unit_code or province_code:
+            raise ClientError("a birth-registry client has no facility, unit or province")
+        return {"facility_code": None, "unit_code": None, "province_code": None}
     raise ClientError(f"kind must be one of {', '.join(KINDS)}")
 
 
@@ -152,4 +156,6 @@ def authenticate(session: Session, client_id: str, secret: str) -> ApiClient | N
 def token_claims(client: ApiClient) -> dict:
     if client.kind == "clinic":
         return {"typ": "access", "role": "clinic", "fac": client.facility_code}
+    if client.kind == "birth_registry":
+        return {"typ": "access", "role": "birth_registry"}
     return {"typ": "access", "role": "employer", "unit": client.unit_code, "prov": client.province_code}

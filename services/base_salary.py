@@ -22,3 +22,11 @@ def on(day: date) -> int:
     """The base salary in force on `day` (VND per month)."""
     index = bisect_right(_DAYS, day) - 1
     return SCHEDULE[max(index, 0)][1]
+
+
+def base_salary_on(day: date) -> int:
+    """`on`, but strict: LookupError before the first row (a household quote must never price a day
+    the schedule does not cover with the earliest figure)."""
+    if day < _DAYS[0]:
+        raise LookupError(f"no base salary known for {day.isoformat()}")
+    return on(day)

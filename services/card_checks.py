@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 import clock
 from card_codes import FUND_CODES, MESSAGES, ResultCode, decided_code
 from models import CardCheck, Facility, new_id
-from services import card_signing
+from services import card_signing, child_checks
 from services.card_check_input import (  # noqa: F401  (re-exported: the views and tests parse here)
     MAX_NAME,
     CheckInput,
@@ -178,8 +178,9 @@ def _decide(conn: Runner, client_id: str, inp: CheckInput, keys_dir: str):
         return R.STAFF_NAME_MISMATCH, None, None, id_type
     if shape:
         return shape, None, None, id_type
-    if target is None:
-        return R.NO_CARD, None, None, id_type
+    if target is None:  # 050, or 130 for a child under 6 without a card yet (services/child_checks.py)
+        code = child_checks.code_without_card(conn, id_type, inp.identifier, full_name, dob, clock.today())
+        return code, None, None, id_type
     holder = target.person
     if not same_name(holder.full_name, full_name):
         code = R.WRONG_NAME_INITIALS if initials(holder.full_name) == initials(full_name) else R.WRONG_NAME

@@ -44,3 +44,25 @@ def monthly(salary: int, rates: Rates) -> dict[str, int]:
     employer = _share(base, rates.employer_permille)
     employee = _share(base, rates.employee_permille)
     return {"employer": employer, "employee": employee, "total": employer + employee}
+
+
+# ---- household (hộ gia đình) BHYT contributions -------------------------------------------------
+# The first paying member pays 4.5 % of the base salary; the second 70 % of that, the third 60 %,
+# the fourth 50 %, the fifth and every later one 40 % (Luật BHYT Art. 13, NĐ 146/2018 Art. 7).
+HOUSEHOLD_FIRST_PERMILLE = 45
+HOUSEHOLD_TIERS_PERCENT = (100, 70, 60, 50, 40)
+
+
+def household_tier_percent(position: int) -> int:
+    """The share of the first member's amount that the member at `position` (1-based) pays."""
+    if position < 1:
+        raise ValueError("positions start at 1")
+    return HOUSEHOLD_TIERS_PERCENT[min(position, len(HOUSEHOLD_TIERS_PERCENT)) - 1]
+
+
+def household_monthly(base_salary: int, position: int) -> int:
+    """VND per month for the member at `position`: base x 45/1000 x percent/100, in one integer
+    division rounded to the nearest đồng, halves up (no rounding of the first member's amount
+    first). At 2,340,000: 105,300 / 73,710 / 63,180 / 52,650 / 42,120, exactly the official figures."""
+    numerator = base_salary * HOUSEHOLD_FIRST_PERMILLE * household_tier_percent(position)
+    return (numerator + 50_000) // 100_000

@@ -25,7 +25,7 @@ import clock
 from card_codes import CardStatus, DecreaseReason
 from models import Card, Facility, InsuredPerson, RegistryRecord, new_id
 from privacy import mask_tail
-from services import audit, campaign, provinces
+from services import audit, campaign, provinces, registry_relations
 from services.card_rows import new_card_values
 from services.identifiers import (
     FACILITY_RE,
@@ -60,7 +60,7 @@ CARD_STATUSES = tuple(CardStatus)
 
 def import_registry(session: Session, path: str | Path) -> ImportResult:
     started = time.perf_counter()
-    rows = read_csv(path, ("cccd", "full_name", "date_of_birth", "gender"), ("address",))
+    rows = read_csv(path, ("cccd", "full_name", "date_of_birth", "gender"), ("address", *registry_relations.COLUMNS))
     errors: list[str] = []
     seen: dict[str, int] = {}
     now = clock.now()
@@ -71,6 +71,7 @@ def import_registry(session: Session, path: str | Path) -> ImportResult:
         cccd = row["cccd"]
         _cccd(cccd, dob, gender, problems)
         address = row.get("address") or None
+        family = registry_relations.parse(row, cccd, problems)
         if address and len(address) > 500:
             problems.append("address: longer than 500 characters")
         if cccd in seen:
@@ -81,13 +82,14 @@ def import_registry(session: Session, path: str | Path) -> ImportResult:
             _report(errors, line, problems)
             continue
         out.append({"cccd": cccd, "full_name": name, "date_of_birth": dob, "gender": gender,
-                    "address": address, "updated_at": now})
+                    "address": address, "updated_at": now, **family})
     if errors:
         raise ImportFailed(errors)
     table = RegistryRecord.__table__
     _upsert(session, table, out, "cccd", lambda ex: {
         "full_name": ex.full_name, "date_of_birth": ex.date_of_birth, "gender": ex.gender,
-        "address": ex.address, "updated_at": ex.updated_at})
+        "address": ex.address, "updated_at": ex.updated_at,
+        **{c: ex[c] for c in registry_relations.COLUMNS}})
     audit.record(session, ("system", None), "import.registry", None, {"file": Path(path).name, "rows": len(out)})
     session.commit()
     return ImportResult("registry", len(out), time.perf_counter() - started)

@@ -55,12 +55,18 @@ class RecordNotFound(NotFound):
     detail = "No insurance record matches."
 
 
-def count_attempt(throttle: Any, account_id: int) -> None:
+def attempt_key(account_id: int) -> str:
+    """The throttle key of an account's registry questions: linking and adding a child share it."""
+    return f"link:{account_id}"
+
+
+def count_attempt(throttle: Any, account_id: int, detail: str = LINK_LIMIT_DETAIL) -> None:
     """Rule 8: at most LINK_ATTEMPTS_PER_HOUR attempts per account and hour (429), counted before
-    anything is asked; a throttle store that is away raises ThrottleUnavailable (503, fail closed)."""
-    verdict = throttle.hit(f"link:{account_id}", LINK_ATTEMPTS_PER_HOUR, 3600)
+    anything is asked; a throttle store that is away raises ThrottleUnavailable (503, fail closed).
+    Adding a child (services/dependants.py) spends the same budget under the same key."""
+    verdict = throttle.hit(attempt_key(account_id), LINK_ATTEMPTS_PER_HOUR, 3600)
     if not verdict.allowed:
-        raise RateLimited(LINK_LIMIT_DETAIL, retry_after=verdict.retry_after)
+        raise RateLimited(detail, retry_after=verdict.retry_after)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import clock
 from auth.passwords import hash_password
 from models import Account, InsuredPerson, LinkRequest
 from services import api_clients, campaign, imports, seed_campaign
+from services.seed_demo_family import seed_family
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_PASSWORD = "VssidDemo#2025"
@@ -29,6 +30,7 @@ CITIZENS = [
     ("+84901000004", "Phạm Minh Đức"),     # in the registry, no insurance record
     ("+84901000005", "Hoàng Thị Hoa"),     # already linked (owns record 0112233445)
     ("+84901000006", "Đinh Văn Khách"),    # tries Hoa's details: already_linked
+    ("+84901000007", "Vũ Thị Ngọc"),       # a mother with two children (services/seed_demo_family.py)
 ]
 PRELINKED = {"0112233445": "+84901000005"}  # BHXH code -> owner phone
 
@@ -109,6 +111,7 @@ def seed_demo(session: Session) -> str:
                                             client_id=EMPLOYER["client_id"], secret=EMPLOYER["secret"])
     campaign.refresh_bhxh(session, PRELINKED)
     seed_campaign.employ_demo_staff(session, EMPLOYER["unit_code"], EMPLOYER["name"])
+    family = seed_family(session, accounts)
     session.commit()
     return "\n".join([
         f"demo data ready: {len(codes)} insured persons, {result.details.get('cards', 0)} cards "
@@ -120,4 +123,5 @@ def seed_demo(session: Session) -> str:
         f"staff {CLINIC_STAFF[0]} {CLINIC_STAFF[1]})",
         f"employer client: {employer.client_id} / {EMPLOYER['secret']} (unit {EMPLOYER['unit_code']}, "
         f"province {EMPLOYER['province_code']})",
+        family,
     ])

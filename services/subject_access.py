@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
-    Account, AuditEvent, Card, CardCheck, Consent, Employment, Facility, LinkRequest, LoginSession,
+    Account, AuditEvent, Card, CardCheck, Consent, Dependant, Employment, Facility, LinkRequest, LoginSession,
 )
 from services import audit
 from services.people import person_of
@@ -15,6 +15,15 @@ from services.people import person_of
 
 def _iso(value):
     return value.isoformat() if value is not None else None
+
+
+def _dependants(session: Session, account_id: int) -> list[dict]:
+    return [
+        {"id": d.id, "child_cccd": d.child_cccd, "full_name": d.full_name,
+         "date_of_birth": _iso(d.date_of_birth), "gender": d.gender, "added_at": _iso(d.created_at)}
+        for d in session.scalars(select(Dependant).where(Dependant.guardian_account_id == account_id)
+                                 .order_by(Dependant.created_at))
+    ]
 
 
 def export(session: Session, account_id: int) -> dict:
@@ -42,6 +51,8 @@ def export(session: Session, account_id: int) -> dict:
                                      .order_by(LinkRequest.id))
         ],
         "insurance_record": None, "cards": [], "card_checks": [], "employments": [], "identity_updates": [],
+        # The children this account added (docs/family.md): the account's own registrations.
+        "dependants": _dependants(session, account_id),
     }
     if person is None:
         return doc

@@ -22,7 +22,6 @@ from tests.api.clinic.cases import CASES
 # Codes that no decision reaches yet; each names the work that will give it a case in
 # tests/api/clinic/cases.py (then it leaves this table).
 PENDING = {
-    ResultCode.CHILD_WITHOUT_CARD: "130: a child's check by birth certificate, reserved for round-2 work",
     ResultCode.AUTH_FAILED: "401: today a bad token is an HTTP 401 problem document, not a maKetQua",
 }
 

@@ -136,6 +136,18 @@ MATRIX = [
     Row("GET", f"{API}/me/card-checks", lambda _: f"{API}/me/card-checks", citizens(200, 404)),
     Row("GET", f"{API}/me/participation", lambda _: f"{API}/me/participation", citizens(200, 404)),
     Row("GET", f"{API}/me/data", lambda _: f"{API}/me/data", citizens(200)),
+    # family (docs/family.md): someone else's dependant id is 404, like a missing one; object-level
+    # cases (two guardians, a stranger) are in tests/api/family/test_dependants.py
+    Row("GET", f"{API}/me/dependants", lambda _: f"{API}/me/dependants", citizens(200)),
+    Row("POST", f"{API}/me/dependants", lambda _: f"{API}/me/dependants", citizens(422, 404),  # mismatch / not linked
+        json({"cccd": "001224000999", "full_name": "Không Có Ai", "date_of_birth": "2024-01-01", "gender": "male"})),
+    Row("DELETE", f"{API}/me/dependants/<string:dependant_id>", lambda _: f"{API}/me/dependants/nope", citizens(404)),
+    Row("GET", f"{API}/me/dependants/<string:dependant_id>/card", lambda _: f"{API}/me/dependants/nope/card",
+        citizens(404)),
+    Row("GET", f"{API}/me/dependants/<string:dependant_id>/card-checks",
+        lambda _: f"{API}/me/dependants/nope/card-checks", citizens(404)),
+    Row("GET", f"{API}/me/household/contribution-quote", lambda _: f"{API}/me/household/contribution-quote",
+        citizens(200, 404)),
     # --- officers ---------------------------------------------------------------------------------------
     Row("GET", f"{API}/officer/link-reviews", lambda _: f"{API}/officer/link-reviews", officers(200)),
     Row("POST", f"{API}/officer/link-reviews/<int:review_id>/approve",
@@ -163,6 +175,8 @@ MATRIX = [
     Row("POST", "/api/TraCuuCCT/TraCuuTienMCCT", lambda _: "/api/TraCuuCCT/TraCuuTienMCCT", clinics(200),
         json(lambda world, role: {"username": "01001_BV", "maThe": world.a_card, "hoTen": w.A_PERSON["full_name"],
                                   "ngaySinh": w.A_PERSON["date_of_birth"].strftime("%d/%m/%Y")})),
+    # --- the birth-registration system (its own client kind; tests/api/family/test_births.py) ---------
+    Row("POST", f"{API}/births", lambda _: f"{API}/births", _only({}), json({})),
     # --- employers --------------------------------------------------------------------------------------
     Row("POST", f"{API}/employer/enrollments", lambda _: f"{API}/employer/enrollments", employers(200),
         _idem(json(lambda world, role: {"employees": [emp.person_row(5)]}))),

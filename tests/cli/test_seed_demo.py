@@ -33,8 +33,8 @@ def _token(app, session, phone: str) -> dict:
 def test_seed_prints_credentials_and_reruns(runner, session, seeded):
     assert DEMO_PASSWORD in seeded.output and CLINIC["client_id"] in seeded.output
     first = _counts(session)
-    assert first == {"Facility": 7, "RegistryRecord": 14, "InsuredPerson": 12, "Card": 14, "Account": 7,
-                     "ApiClient": 2}
+    assert first == {"Facility": 7, "RegistryRecord": 18, "InsuredPerson": 15, "Card": 17, "Account": 8,
+                     "ApiClient": 3}  # the family (services/seed_demo_family.py): 4 registry rows, 3 cards
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0, again.output
     assert _counts(session) == first

@@ -35,6 +35,12 @@ def _replaced(session, old_valid_to: date, new_valid_from: date) -> dict:
     return base_request(old.card_number)
 
 
+def _child_without_card(session) -> dict:
+    """An insured child under 6 (issue 15) whom the desk names right, with no card yet."""
+    child = f.person(session, bhxh_code="0126000777", full_name="Trần Bé", date_of_birth=date(2026, 1, 2))
+    return _with(base_request(child.bhxh_code), full_name=child.full_name, date_of_birth="2026-01-02")
+
+
 def _with(request: dict, **changes) -> dict:
     out = {**request, **changes}
     return {k: v for k, v in out.items() if v is not None}
@@ -79,6 +85,7 @@ CASES = [
          False, True, "báo giảm, re-enrolled"),
     Case("124", lambda s: _valid(s, status="reported_decreased", status_reason="stopped"), False, True,
          "báo giảm, stopped"),
+    Case("130", _child_without_card, False, False, "a child under 6 without a card yet"),
     Case("205", lambda s: _with(_valid(s), full_name=None), False, False, "full_name missing"),
 ]
 
