@@ -20,7 +20,7 @@ import errors
 from models import AuditEvent, Card, Dependant, Facility, InsuredPerson
 from privacy import mask_tail
 from services import audit, cards, people
-from services.card_rows import CARD_COLS, PERSON_COLS, card_row, card_view, status_on
+from services.card_rows import CARD_COLS, COPAY_COLS, PERSON_COLS, card_row, card_view, status_on
 
 if TYPE_CHECKING:
     from db.statements import Runner
@@ -138,7 +138,7 @@ _LIST = (select(_DEP_T.c.id, _DEP_T.c.full_name, _DEP_T.c.date_of_birth, _DEP_T.
          .select_from(_WITH_CARD).where(_MINE)
          .order_by(_DEP_T.c.date_of_birth, _DEP_T.c.id).limit(MAX_DEPENDANTS))
 # One child's card in one statement, only if it is this guardian's child and still a minor.
-_ONE = (select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, _PERSON_T.c.id.label("holder"))
+_ONE = (select(*CARD_COLS, *PERSON_COLS, _FACILITY_T.c.name, *COPAY_COLS, _PERSON_T.c.id.label("holder"))
         .select_from(_WITH_CARD).where(_MINE, _DEP_T.c.id == bindparam("dependant_id")))
 _AUDIT = insert(cast(Table, AuditEvent.__table__)).values(
     at=bindparam("at"), actor_type="account", actor_id=bindparam("actor_id"), action=bindparam("action"),

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 
 import db
 from api.smorest import accepts
+from auth.client_state import checks_client_active
 from auth.roles import CLINIC, current_actor
 from services import card_checks, visits
 from services.audit import record
@@ -57,6 +58,7 @@ def history_item(visit, _facility_name) -> dict:
 @blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": GatewayRequestSchema},
     "application/x-www-form-urlencoded": {"schema": GatewayRequestSchema}}})
+@checks_client_active  # card_checks.check's SELECT reads the client's active flag
 def visit_history():
     """The holder's visit history, after the card check's identity rules (maKetQua as the check)."""
     actor = current_actor()

@@ -22,6 +22,7 @@ import clock
 import db
 import errors
 from api.smorest import Blueprint, accepts
+from auth.client_state import checks_client_active
 from auth.roles import CLINIC, current_actor
 from services import card_checks, copay, visits
 from services.audit import record
@@ -104,6 +105,7 @@ def _found(outcome) -> dict:
 @blp.alt_response(200, description="MaKetQua 200 / 204 / 400 (HTTP 200); 401 and 500 as their HTTP status")
 @blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": McctRequestSchema}}})
+@checks_client_active  # card_checks.check's SELECT reads the client's active flag
 def copay_lookup():
     """This year's co-payments of a card holder and whether they are exempt (NĐ 188/2025 Art. 18)."""
     inp = _parse(gateway_body())

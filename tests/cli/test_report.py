@@ -39,8 +39,9 @@ def test_demo_seed_shows_progress_and_reruns_exactly(runner, session):
         session.rollback()
         assert campaign.kept_count(session) == campaign.full_count(session)
     totals = _json(runner)["totals"]
-    assert totals["participants"] == 12
-    assert 0 < totals["cccd_verified"] < 12 and totals["app_linked"] == 1
+    # docs/demo.md: 12 insured demo people, and the family's mother and two children (docs/family.md).
+    assert totals["participants"] == 15
+    assert 0 < totals["cccd_verified"] < 15 and totals["app_linked"] == 2  # the demo citizen and the mother
 
 
 def test_table_csv_and_province(runner, session):
@@ -65,7 +66,7 @@ def test_recount_repairs_drifted_totals(runner, session):
     assert _json(runner)["totals"] != right
     result = runner.invoke(args=["report", "campaign", "--recount", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert "1 province(s) corrected" in result.stderr and "01: kept [13, " in result.stderr
+    assert "1 province(s) corrected" in result.stderr and "01: kept [16, " in result.stderr
     assert json.loads(result.stdout)["totals"] == right
     session.rollback()
     assert session.execute(text("SELECT COUNT(*) FROM campaign_people")).scalar() == people
