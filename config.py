@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from policy import ADDRESS_LIMITS
@@ -78,5 +79,18 @@ def _check(cfg: dict) -> None:
         raise ConfigError("APP_ENV=production needs SECRET_KEY: set it to a long random string")
     if cfg["DATABASE_URL"].startswith("sqlite"):
         raise ConfigError("APP_ENV=production refuses SQLite: set DATABASE_URL to PostgreSQL")
-    if cfg["SMS_BACKEND"] == "outbox":
-        raise ConfigError("APP_ENV=production refuses SMS_BACKEND=outbox: use http (or console)")
+    if not cfg["REDIS_URL"]:
+        raise ConfigError("APP_ENV=production needs REDIS_URL: the shared store for every limit and counter")
+    if cfg["SMS_BACKEND"] in ("outbox", "console"):  # both write the codes where operators read them
+        raise ConfigError(f"APP_ENV=production refuses SMS_BACKEND={cfg['SMS_BACKEND']}: use http")
+
+
+def load_or_exit(overrides: dict | None = None) -> dict:
+    """`load` for a process that is starting (gunicorn, every `flask` command): an unsafe setting
+    is one line on standard error and exit status 1, not a traceback, and nothing is bound."""
+    try:
+        return load(overrides)
+    except ConfigError as exc:
+        sys.stderr.write(f"refusing to start: {exc}\n")
+        sys.stderr.flush()
+        raise SystemExit(1) from None
