@@ -21,6 +21,9 @@ UNAVAILABLE_RETRY_AFTER_S = 30  # Retry-After when the SMS gateway or the thrott
 MAX_FAILED_LOGINS = 10
 LOCK_DURATION = timedelta(minutes=15)
 
+# --- step-up (a fresh password proof before the authenticator changes; services/authenticator.py)
+STEPUP_ATTEMPTS_PER_HOUR = 10
+
 # --- tokens ---------------------------------------------------------------------------------------
 ACCESS_TOKEN_TTL = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(days=30)  # absolute, from the login; rotation does not extend it

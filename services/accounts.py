@@ -16,15 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import clock
-from auth import otp, passwords, sessions
-from errors import (
-    AccountExists, AppError, ChallengeNotFound, Conflict, Invalid, InvalidOtp, RateLimited, Unauthorized,
-    ValidationFailed,
-)
+from auth import passwords, sessions
+from errors import AccountExists, AppError, ChallengeNotFound, Invalid, RateLimited, Unauthorized, ValidationFailed
 from models import Account, OtpChallenge
 from policy import LOCK_DURATION, MAX_FAILED_LOGINS
 from privacy import mask_tail
-from services import audit, challenges
+from services import audit, authenticator, challenges
 
 
 class WeakPassword(Invalid):
@@ -42,16 +39,6 @@ class AccountLocked(RateLimited):
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(self.detail, retry_after=retry_after, code=self.code)
-
-
-class TotpAlreadyEnabled(Conflict):
-    code = "totp_already_enabled"
-    detail = "An authenticator app is already enrolled."
-
-
-class TotpNotStarted(Conflict):
-    code = "totp_not_started"
-    detail = "Call POST /me/totp first to get a secret."
 
 
 class AccountGone(Unauthorized):
@@ -206,35 +193,11 @@ def reset_password(session: Session, challenge_id: str, code: str, new_password:
     account.password_hash = passwords.hash_password(new_password)
     account.failed_logins = 0
     account.locked_until = None  # the code proves the phone: the owner may get back in
+    had_totp = account.totp_enabled
+    authenticator.clear(account)  # ... with the phone alone, even if a thief enrolled an app
     revoked = sessions.revoke_all(session, account.id, "password_reset")
     audit.record(session, ("account", str(account.id)), "account.password_reset", ("account", account.id),
-                 {"sessions_revoked": revoked})
-    session.commit()
-
-
-# --- TOTP enrollment ----------------------------------------------------------------------------
-
-def totp_begin(session: Session, account_id: int) -> dict:
-    account = session.get(Account, account_id)
-    if account.totp_enabled:
-        raise TotpAlreadyEnabled()
-    account.totp_secret = otp.new_totp_secret()
-    session.commit()
-    return {"secret": account.totp_secret, "otpauth_uri": otp.provisioning_uri(account.totp_secret, account.phone)}
-
-
-def totp_confirm(session: Session, account_id: int, code: str) -> None:
-    account = session.get(Account, account_id)
-    if account.totp_enabled:
-        raise TotpAlreadyEnabled()
-    if not account.totp_secret:
-        raise TotpNotStarted()
-    step = otp.totp_step(account.totp_secret, code, clock.now())
-    if step is None:
-        raise InvalidOtp("The code is not right; check the time on the phone.")
-    account.totp_enabled = True
-    account.totp_last_step = step
-    audit.record(session, ("account", str(account.id)), "account.totp_enabled", ("account", account.id))
+                 {"sessions_revoked": revoked, "authenticator_removed": had_totp})
     session.commit()
 
 
