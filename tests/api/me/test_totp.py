@@ -13,7 +13,7 @@ from tests.conftest import assert_problem
 def enrolled(client, outbox, frozen_clock):
     """A registered citizen with a confirmed authenticator app: (tokens, pyotp.TOTP)."""
     tokens = register(client, outbox)
-    secret = client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"]), json={"password": PASSWORD}).get_json()["secret"]
+    secret = begin(client, tokens).get_json()["secret"]
     totp = pyotp.TOTP(secret)
     resp = client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]),
                        json={"otp": totp.at(frozen_clock.current), "password": PASSWORD})
@@ -22,13 +22,22 @@ def enrolled(client, outbox, frozen_clock):
     return tokens, totp
 
 
+def begin(client, tokens):
+    return client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"]), json={"password": PASSWORD})
+
+
+def confirm(client, tokens, otp):
+    return client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]),
+                       json={"otp": otp, "password": PASSWORD})
+
+
 def verify(client, challenge_id, otp):
     return client.post(f"{API}/auth/login/verify", json={"challenge_id": challenge_id, "otp": otp})
 
 
 def test_enrollment_gives_a_secret_that_is_not_active_yet(client, outbox, session):
     tokens = register(client, outbox)
-    resp = client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"]), json={"password": PASSWORD})
+    resp = begin(client, tokens)
     assert resp.status_code == 200
     body = resp.get_json()
     assert len(body["secret"]) == 32
@@ -93,24 +102,24 @@ def test_wrong_totp_codes_lock_the_challenge(client, enrolled, frozen_clock):
 
 def test_confirm_with_a_wrong_code(client, outbox, frozen_clock, session):
     tokens = register(client, outbox)
-    secret = client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"]), json={"password": PASSWORD}).get_json()["secret"]
+    secret = begin(client, tokens).get_json()["secret"]
     right = pyotp.TOTP(secret).at(frozen_clock.current)
     bad = f"{(int(right) + 500_000) % 1_000_000:06d}"
-    resp = client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]), json={"otp": bad, "password": PASSWORD})
+    resp = confirm(client, tokens, bad)
     assert_problem(resp, 400, "invalid_otp")
     assert session.query(Account).one().totp_enabled is False
 
 
 def test_confirm_before_enrollment_and_enrolling_twice(client, outbox, enrolled):
     tokens, _ = enrolled
-    assert_problem(client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"]), json={"password": PASSWORD}), 409, "totp_already_enabled")
-    resp = client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]), json={"otp": "123456", "password": PASSWORD})
+    assert_problem(begin(client, tokens), 409, "totp_already_enabled")
+    resp = confirm(client, tokens, "123456")
     assert_problem(resp, 409, "totp_already_enabled")
 
 
 def test_confirm_without_a_secret(client, outbox):
     tokens = register(client, outbox)
-    resp = client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]), json={"otp": "123456", "password": PASSWORD})
+    resp = confirm(client, tokens, "123456")
     assert_problem(resp, 409, "totp_not_started")
 
 
