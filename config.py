@@ -47,9 +47,7 @@ def load(overrides: dict | None = None) -> dict:
         "REGISTRY_TIMEOUT": float(env.get("REGISTRY_TIMEOUT", "3")),
         "REGISTRY_RETRY_AFTER": int(env.get("REGISTRY_RETRY_AFTER", "30")),  # Retry-After when it is down
         "THROTTLE_PREFIX": env.get("THROTTLE_PREFIX", "vssid:throttle:"),  # Redis keys of auth/throttle.py
-        # Per-address limits (api/limits.py): storage (Redis when set, else process memory) and keys.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
-        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "vssid"),
+        # Per-address limits (api/limits.py), counted in the throttle store (Redis, else the database).
         **{f"RATELIMIT_{name}": env.get(f"RATELIMIT_{name}", default) for name, default in ADDRESS_LIMITS.items()},
         # How long a repeated Idempotency-Key waits for the first request's batch before 409.
         "IDEMPOTENCY_WAIT_SECONDS": float(env.get("IDEMPOTENCY_WAIT_SECONDS", "10")),

@@ -8,9 +8,10 @@ from .employment import Batch, Employment
 from .insurance import Card, InsuredPerson
 from .links import Consent, LinkRequest
 from .registry import Facility, RegistryRecord
+from .throttle import ThrottleHit, ThrottleKey
 
 __all__ = [
     "Account", "ApiClient", "AuditEvent", "Base", "Batch", "Card", "CardCheck", "ClinicStaff",
     "Consent", "Employment", "Facility", "InsuredPerson", "LinkRequest", "LoginSession",
-    "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
+    "OtpChallenge", "RefreshToken", "RegistryRecord", "ThrottleHit", "ThrottleKey", "new_id",
 ]

@@ -140,7 +140,7 @@ def login(session: Session, adapters: Any, phone: str, password: str) -> OtpChal
         raise locked or _invalid_credentials()
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
-        session.flush()
+        session.commit()  # before the SMS is counted: on SQLite a write held open would block the store
     channel = "totp" if account.totp_enabled else "sms"
     return challenges.start(session, adapters, "login", account.phone, account_id=account.id, channel=channel)
 

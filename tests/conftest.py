@@ -85,7 +85,6 @@ def app_config(tmp_path, database_url) -> dict:
         "CARD_KEYS_DIR": str(tmp_path / "card-keys"),
         "REGISTRY_BACKEND": "local",
         "THROTTLE_PREFIX": f"test:{ns}:throttle:",
-        "RATELIMIT_KEY_PREFIX": f"test:{ns}:limit",
     }
 
 
