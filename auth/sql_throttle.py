@@ -9,7 +9,7 @@ both take the last slot. Measured cost and the reasons for the choice: docs/secu
 """
 from __future__ import annotations
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,7 +39,7 @@ class SqlThrottle:
                 if n >= limit:
                     return Verdict(False, max(0.0, oldest + window - now))
                 if count:
-                    conn.execute(ThrottleHit.__table__.insert().values(key=k, at=now))
+                    conn.execute(insert(ThrottleHit).values(key=k, at=now))
                 return Verdict(True)
         except SQLAlchemyError as exc:
             raise ThrottleUnavailable(f"throttle store: {type(exc).__name__}") from exc

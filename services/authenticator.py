@@ -44,6 +44,15 @@ class TotpNotEnabled(Conflict):
     detail = "No authenticator app is enrolled."
 
 
+def _account(session: Session, account_id: int) -> Account:
+    from services.accounts import AccountGone
+
+    account = session.get(Account, account_id)
+    if account is None:
+        raise AccountGone()
+    return account
+
+
 def _prove_password(session: Session, adapters: Any, account: Account, password: str) -> None:
     from services.accounts import InvalidCredentials
 
@@ -67,7 +76,7 @@ def _notify_and_commit(session: Session, adapters: Any, account: Account, text: 
 
 
 def begin(session: Session, adapters: Any, account_id: int, password: str) -> dict:
-    account = session.get(Account, account_id)
+    account = _account(session, account_id)
     _prove_password(session, adapters, account, password)
     if account.totp_enabled:
         raise TotpAlreadyEnabled()
@@ -77,7 +86,7 @@ def begin(session: Session, adapters: Any, account_id: int, password: str) -> di
 
 
 def confirm(session: Session, adapters: Any, account_id: int, password: str, code: str) -> None:
-    account = session.get(Account, account_id)
+    account = _account(session, account_id)
     _prove_password(session, adapters, account, password)
     if account.totp_enabled:
         raise TotpAlreadyEnabled()
@@ -94,7 +103,7 @@ def confirm(session: Session, adapters: Any, account_id: int, password: str, cod
 
 def remove(session: Session, adapters: Any, account_id: int, password: str) -> None:
     """Remove the app (or a secret never confirmed); login codes go by SMS again."""
-    account = session.get(Account, account_id)
+    account = _account(session, account_id)
     _prove_password(session, adapters, account, password)
     if not account.totp_enabled and not account.totp_secret:
         raise TotpNotEnabled()
