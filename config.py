@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from policy import ADDRESS_LIMITS
@@ -47,9 +48,7 @@ def load(overrides: dict | None = None) -> dict:
         "REGISTRY_RELATIONS_URL": env.get("REGISTRY_RELATIONS_URL"),  # default: `relations` next to REGISTRY_URL
         "REGISTRY_RETRY_AFTER": int(env.get("REGISTRY_RETRY_AFTER", "30")),  # Retry-After when it is down
         "THROTTLE_PREFIX": env.get("THROTTLE_PREFIX", "vssid:throttle:"),  # Redis keys of auth/throttle.py
-        # Per-address limits (api/limits.py): storage (Redis when set, else process memory) and keys.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
-        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "vssid"),
+        # Per-address limits (api/limits.py), counted in the throttle store (Redis, else the database).
         **{f"RATELIMIT_{name}": env.get(f"RATELIMIT_{name}", default) for name, default in ADDRESS_LIMITS.items()},
         # How long a repeated Idempotency-Key waits for the first request's batch before 409.
         "IDEMPOTENCY_WAIT_SECONDS": float(env.get("IDEMPOTENCY_WAIT_SECONDS", "10")),
@@ -102,7 +101,20 @@ def _check(cfg: dict) -> None:
         raise ConfigError("APP_ENV=production needs SECRET_KEY: set it to a long random string")
     if cfg["DATABASE_URL"].startswith("sqlite"):
         raise ConfigError("APP_ENV=production refuses SQLite: set DATABASE_URL to PostgreSQL")
-    if cfg["SMS_BACKEND"] == "outbox":
-        raise ConfigError("APP_ENV=production refuses SMS_BACKEND=outbox: use http (or console)")
+    if not cfg["REDIS_URL"]:
+        raise ConfigError("APP_ENV=production needs REDIS_URL: the shared store for every limit and counter")
+    if cfg["SMS_BACKEND"] in ("outbox", "console"):  # both write the codes where operators read them
+        raise ConfigError(f"APP_ENV=production refuses SMS_BACKEND={cfg['SMS_BACKEND']}: use http")
     if cfg["QUEUE_URL"].startswith("memory:"):
         raise ConfigError("APP_ENV=production refuses QUEUE_URL=memory:// (tests only): use redis://")
+
+
+def load_or_exit(overrides: dict | None = None) -> dict:
+    """`load` for a process that is starting (gunicorn, every `flask` command): an unsafe setting
+    is one line on standard error and exit status 1, not a traceback, and nothing is bound."""
+    try:
+        return load(overrides)
+    except ConfigError as exc:
+        sys.stderr.write(f"refusing to start: {exc}\n")
+        sys.stderr.flush()
+        raise SystemExit(1) from None

@@ -7,6 +7,14 @@ with two threads each (the threads fight over the GIL more than they overlap dat
 """
 import multiprocessing
 import os
+import sys
+
+# Unsafe production settings stop gunicorn here, while it reads this file: before its first log
+# line and before it binds the port (one line on stderr, exit status 1; see config.load_or_exit).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import config as _app_config  # noqa: E402  ("config" is a gunicorn setting name)
+
+_app_config.load_or_exit()
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))

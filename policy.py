@@ -18,8 +18,12 @@ MAX_CHALLENGE_AGE = timedelta(minutes=30)  # resend keeps a challenge alive this
 UNAVAILABLE_RETRY_AFTER_S = 30  # Retry-After when the SMS gateway or the throttle store is away
 
 # --- login lockout (Keycloak's 15-minute cap; NIST 800-63B §5.2.2 allows up to 100) ---------------
-MAX_FAILED_LOGINS = 10
+MAX_FAILED_LOGINS = 10  # per phone and device (auth/devices.py), in a sliding LOCK_DURATION window
 LOCK_DURATION = timedelta(minutes=15)
+DEVICE_TOKEN_TTL = timedelta(days=180)  # a device that logged in keeps its own failure count this long
+
+# --- step-up (a fresh password proof before the authenticator changes; services/authenticator.py)
+STEPUP_ATTEMPTS_PER_HOUR = 10
 
 # --- tokens ---------------------------------------------------------------------------------------
 ACCESS_TOKEN_TTL = timedelta(minutes=15)

@@ -16,6 +16,7 @@ from marshmallow import INCLUDE, Schema, fields
 from auth.roles import roles_required
 from errors import AppError, PayloadTooLarge, ValidationFailed
 
+from . import text_guard
 from .errors import PROBLEM_MIME, handle_http_exception
 
 JSON_TYPES = frozenset({"application/json"})
@@ -143,7 +144,7 @@ def check_content_type() -> None:
         raise _too_large(limit)
     if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
         raise _nul_error()
-    if request.method not in ("POST", "PUT", "PATCH"):
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return
     if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         _read_chunked_body(limit)
@@ -195,3 +196,7 @@ def _reject_nul_in_body() -> None:
     data = request.get_data(cache=True)  # cached: the view's parser reads the same bytes
     if b"\x00" in data or (b"\\u0000" in data and _JSON_NUL.search(data)):
         raise _nul_error()
+    if request.is_json:
+        text_guard.check_json_body(data)
+    else:
+        text_guard.check_text_body(data)

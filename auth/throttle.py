@@ -1,8 +1,15 @@
-"""Sliding-window counters for OTP sends, resend cooldowns and link attempts.
+"""Sliding-window counters for OTP sends, resend cooldowns, link attempts, login failures and the
+per-address limits.
 
-Backed by Redis when REDIS_URL is set (shared by every gunicorn worker), else by process memory.
-Time comes from `clock.now()`, so tests can move it. If Redis is unreachable the caller gets
-ThrottleUnavailable and must refuse (fail closed): an SMS we cannot count is an SMS we do not send.
+Backed by Redis when REDIS_URL is set, else by the database (`SqlThrottle`, tables throttle_keys and
+throttle_hits): either way every gunicorn worker and every process shares the counts, so a limit
+of 5 is 5 whatever the worker count (docs/security.md "Shared limits"). `MemoryThrottle` is for unit
+tests of a single process only. Time comes from `clock.now()`, so tests can move it. If the store is
+unreachable the caller gets ThrottleUnavailable and must refuse (fail closed): an SMS we cannot
+count is an SMS we do not send.
+
+`hit` counts an event if the limit allows it; `peek` asks the same question without counting (the
+login's per-address and lockout rules count failures only, so they peek first and hit on failure).
 """
 from __future__ import annotations
 
@@ -10,6 +17,8 @@ import threading
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass
+
+from sqlalchemy import Engine
 
 import clock
 from errors import AdapterUnavailable
@@ -36,7 +45,7 @@ class MemoryThrottle:
         self._hits: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def hit(self, key: str, limit: int, window: float) -> Verdict:
+    def hit(self, key: str, limit: int, window: float, count: bool = True) -> Verdict:
         """Count one event unless `limit` events already happened in the last `window` seconds."""
         now = clock.now().timestamp()
         with self._lock:
@@ -45,8 +54,16 @@ class MemoryThrottle:
                 q.popleft()
             if len(q) >= limit:
                 return Verdict(False, q[0] + window - now)
-            q.append(now)
+            if count:
+                q.append(now)
             return Verdict(True)
+
+    def peek(self, key: str, limit: int, window: float) -> Verdict:
+        return self.hit(key, limit, window, count=False)
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
 
     def reset(self) -> None:
         with self._lock:
@@ -61,10 +78,14 @@ if redis.call('ZCARD', key) >= limit then
   local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
   return {0, tostring(tonumber(oldest[2]) + window - now)}
 end
+if member == '' then return {1, '0'} end
 redis.call('ZADD', key, now, member)
 redis.call('EXPIRE', key, math.ceil(window) + 1)
 return {1, '0'}
 """
+
+
+from auth.sql_throttle import SqlThrottle  # noqa: E402  (it uses Verdict and ThrottleUnavailable)
 
 
 class RedisThrottle:
@@ -75,22 +96,36 @@ class RedisThrottle:
         self._prefix = prefix
         self._script = self._redis.register_script(_LUA_HIT)
 
-    def hit(self, key: str, limit: int, window: float) -> Verdict:
+    def hit(self, key: str, limit: int, window: float, count: bool = True) -> Verdict:
         import redis
 
         try:
             allowed, retry = self._script(
                 keys=[self._prefix + key],
-                args=[clock.now().timestamp(), window, limit, uuid.uuid4().hex],
+                args=[clock.now().timestamp(), window, limit, uuid.uuid4().hex if count else ""],
             )
         except redis.RedisError as exc:
             raise ThrottleUnavailable(str(exc)) from exc
         return Verdict(bool(int(allowed)), float(retry))
+
+    def peek(self, key: str, limit: int, window: float) -> Verdict:
+        return self.hit(key, limit, window, count=False)
+
+    def forget(self, key: str) -> None:
+        import redis
+
+        try:
+            self._redis.delete(self._prefix + key)
+        except redis.RedisError as exc:
+            raise ThrottleUnavailable(str(exc)) from exc
 
     def reset(self) -> None:
         for k in self._redis.scan_iter(self._prefix + "*"):
             self._redis.delete(k)
 
 
-def make(redis_url: str | None, prefix: str = "vssid:throttle:"):
-    return RedisThrottle(redis_url, prefix) if redis_url else MemoryThrottle()
+def make(redis_url: str | None, prefix: str = "vssid:throttle:", engine: Engine | None = None):
+    """Redis when configured, else the database every worker shares (memory only without either)."""
+    if redis_url:
+        return RedisThrottle(redis_url, prefix)
+    return SqlThrottle(engine, prefix) if engine is not None else MemoryThrottle()

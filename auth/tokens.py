@@ -12,10 +12,10 @@ from sqlalchemy import bindparam, select
 
 import clock
 import db
-
 from errors import BearerUnauthorized
 from models import LoginSession
 from policy import ACCESS_TOKEN_TTL as ACCESS_TTL
+
 jwt = JWTManager()
 
 

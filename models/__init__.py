@@ -12,6 +12,7 @@ from .links import Consent, LinkRequest
 from .notifications import Device, JobCursor, Notification
 from .outbox import OutboxMessage
 from .registry import Facility, RegistryRecord
+from .throttle import ThrottleHit, ThrottleKey
 from .visits import CopayYear, Visit, VisitKey
 
 __all__ = [
@@ -20,5 +21,5 @@ __all__ = [
     "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
     "Device", "JobCursor", "Notification", "OutboxMessage",
-    "CopayYear", "Visit", "VisitKey",
+    "CopayYear", "Visit", "VisitKey", "ThrottleHit", "ThrottleKey",
 ]

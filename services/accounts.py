@@ -1,9 +1,12 @@
 """Citizen and officer accounts: registration, login with a second factor, password reset, TOTP.
 
 Login = password, then a one-time code (SMS, or the authenticator app once enrolled). 10
-consecutive failures (wrong password or wrong login code) lock the account for 15 minutes
-(reference/security.md §9: Keycloak's 15-minute cap; NIST 800-63B §5.2.2 allows up to 100);
-the counter lives in the account row and moves by atomic UPDATEs. A full login resets it.
+failures (wrong password or wrong login code) within 15 minutes lock that phone for that client
+(Keycloak's 15-minute cap; NIST 800-63B §5.2.2 allows up to 100). The count is kept per phone and
+per device (auth/devices.py) in the shared throttle store, for unknown phones exactly as for known
+ones, so the lock neither tells which phones are registered nor lets a stranger lock the owner's
+phone out. A full login from a device resets its count. (Account.failed_logins/locked_until are
+no longer written; docs/auth.md.)
 """
 from __future__ import annotations
 
@@ -11,20 +14,17 @@ import math
 import unicodedata
 from typing import Any
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import clock
-from auth import otp, passwords, secrets_box, sessions
-from errors import (
-    AccountExists, AppError, ChallengeNotFound, Conflict, Invalid, InvalidOtp, RateLimited, Unauthorized,
-    ValidationFailed,
-)
+from auth import devices, passwords, sessions
+from errors import AccountExists, AppError, ChallengeNotFound, Invalid, RateLimited, Unauthorized, ValidationFailed
 from models import Account, OtpChallenge
 from policy import LOCK_DURATION, MAX_FAILED_LOGINS
 from privacy import mask_tail
-from services import audit, challenges
+from services import audit, authenticator, challenges
 
 
 class WeakPassword(Invalid):
@@ -42,16 +42,6 @@ class AccountLocked(RateLimited):
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(self.detail, retry_after=retry_after, code=self.code)
-
-
-class TotpAlreadyEnabled(Conflict):
-    code = "totp_already_enabled"
-    detail = "An authenticator app is already enrolled."
-
-
-class TotpNotStarted(Conflict):
-    code = "totp_not_started"
-    detail = "Call POST /me/totp first to get a secret."
 
 
 class AccountGone(Unauthorized):
@@ -76,32 +66,28 @@ def _invalid_credentials() -> InvalidCredentials:
     return InvalidCredentials()
 
 
-def _locked_error(account: Account) -> AccountLocked:
-    return AccountLocked(math.ceil((account.locked_until - clock.now()).total_seconds()))
+def _lock_window() -> float:
+    return LOCK_DURATION.total_seconds()
 
 
-def _is_locked(account: Account) -> bool:
-    return account.locked_until is not None and account.locked_until > clock.now()
+def _check_not_locked(adapters: Any, key: str) -> None:
+    verdict = adapters.throttle.peek(key, MAX_FAILED_LOGINS, _lock_window())
+    if not verdict.allowed:
+        raise AccountLocked(math.ceil(verdict.retry_after))
 
 
-def _record_failure(session: Session, account_id: int) -> AppError | None:
-    """Count one failed login (no commit); the 10th in a row locks the account and starts over."""
-    now = clock.now()
-    hits_limit = Account.failed_logins + 1 >= MAX_FAILED_LOGINS
-    until = literal(now + LOCK_DURATION, Account.__table__.c.locked_until.type)
-    session.execute(
-        update(Account)
-        .where(Account.id == account_id, (Account.locked_until.is_(None)) | (Account.locked_until <= now))
-        .values(failed_logins=case((hits_limit, 0), else_=Account.failed_logins + 1),
-                locked_until=case((hits_limit, until), else_=Account.locked_until))
-        .execution_options(synchronize_session=False)
-    )
-    account = session.get(Account, account_id, populate_existing=True)
-    if _is_locked(account):
-        audit.record(session, ("system", None), "account.locked", ("account", account_id),
-                     {"until": account.locked_until.isoformat()})
-        return _locked_error(account)
-    return None
+def _count_failure(session: Session, adapters: Any, key: str, account_id: int | None, factor: str) -> AppError:
+    """Count one failed login for this phone and device, known phone or not (the same work either
+    way: no enumeration by status, body or time); the error to answer (the 10th in the window locks)."""
+    audit.record(session, ("account", None if account_id is None else str(account_id)), "account.login_failed",
+                 ("account", account_id), {"factor": factor})
+    session.commit()  # first: on SQLite the store's write would wait for this session's
+    adapters.throttle.hit(key, MAX_FAILED_LOGINS, _lock_window())
+    try:
+        _check_not_locked(adapters, key)
+    except AccountLocked as locked:
+        return locked
+    return _invalid_credentials()
 
 
 # --- registration -------------------------------------------------------------------------------
@@ -132,54 +118,51 @@ def verify_registration(session: Session, challenge_id: str, code: str) -> tuple
     audit.record(session, ("account", str(account.id)), "account.register", ("account", account.id),
                  {"phone": _phone_ref(account.phone)})
     session.commit()
-    return account, tokens
+    return account, {**tokens, "device_token": devices.issue(account.phone)}
 
 
 # --- login --------------------------------------------------------------------------------------
 
-def login(session: Session, adapters: Any, phone: str, password: str) -> OtpChallenge:
-    """Check the password; on success start the second-factor challenge (SMS or TOTP)."""
+def login(session: Session, adapters: Any, phone: str, password: str, device_token: str | None = None) -> OtpChallenge:
+    """Check the password; on success start the second-factor challenge (SMS or TOTP).
+    An unknown phone takes the same steps as a known one with a wrong password (Argon2 on a dummy
+    hash, the same counter and answer), and failures count per phone and device (auth/devices.py)."""
+    device = devices.verify(device_token, phone)
+    key = devices.failure_key(phone, device)
     account = session.scalar(select(Account).where(Account.phone == phone))
     right = passwords.verify_password(account.password_hash if account else None, password)
-    if account is None:
-        raise _invalid_credentials()
-    if _is_locked(account):
-        raise _locked_error(account)
-    if not right:
-        locked = _record_failure(session, account.id)
-        audit.record(session, ("account", str(account.id)), "account.login_failed", ("account", account.id),
-                     {"factor": "password"})
-        session.commit()
-        raise locked or _invalid_credentials()
+    _check_not_locked(adapters, key)
+    if account is None or not right:
+        raise _count_failure(session, adapters, key, account.id if account else None, "password")
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
-        session.flush()
+        session.commit()  # before the SMS is counted: on SQLite a write held open would block the store
     channel = "totp" if account.totp_enabled else "sms"
-    return challenges.start(session, adapters, "login", account.phone, account_id=account.id, channel=channel)
+    return challenges.start(session, adapters, "login", account.phone, account_id=account.id, channel=channel,
+                            payload={"device": device} if device else None)
 
 
-def verify_login(session: Session, challenge_id: str, code: str) -> dict:
+def verify_login(session: Session, adapters: Any, challenge_id: str, code: str) -> dict:
+    def key_of(ch: OtpChallenge) -> str:
+        return devices.failure_key(ch.phone, (ch.payload or {}).get("device"))
+
     def before(ch: OtpChallenge) -> None:
-        account = session.get(Account, ch.account_id)
-        if account is None:
+        if session.get(Account, ch.account_id) is None:
             raise ChallengeNotFound()
-        if _is_locked(account):
-            raise _locked_error(account)
+        _check_not_locked(adapters, key_of(ch))
 
     def on_wrong(ch: OtpChallenge) -> AppError | None:
-        audit.record(session, ("account", str(ch.account_id)), "account.login_failed", ("account", ch.account_id),
-                     {"factor": ch.channel})
-        return _record_failure(session, ch.account_id)
+        error = _count_failure(session, adapters, key_of(ch), ch.account_id, ch.channel)
+        return error if isinstance(error, AccountLocked) else None
 
     ch = challenges.verify(session, challenge_id, "login", code, before_check=before, on_wrong=on_wrong)
-    session.execute(update(Account).where(Account.id == ch.account_id)
-                    .values(failed_logins=0, locked_until=None).execution_options(synchronize_session=False))
     account = session.get(Account, ch.account_id, populate_existing=True)
     tokens = sessions.start(session, account)
     audit.record(session, ("account", str(account.id)), "account.login", ("account", account.id),
                  {"factor": ch.channel})
     session.commit()
-    return tokens
+    adapters.throttle.forget(key_of(ch))  # a full login from this device starts its count afresh
+    return {**tokens, "device_token": devices.issue(account.phone)}
 
 
 def logout(session: Session, account_id: int, session_id: str | None) -> None:
@@ -199,44 +182,18 @@ def forgot_password(session: Session, adapters: Any, phone: str) -> OtpChallenge
                             payload=payload)
 
 
-def reset_password(session: Session, challenge_id: str, code: str, new_password: str) -> None:
+def reset_password(session: Session, adapters: Any, challenge_id: str, code: str, new_password: str) -> None:
     require_strong_password(new_password, "new_password")
     ch = challenges.verify(session, challenge_id, "reset", code)
     account = session.get(Account, ch.account_id)
     account.password_hash = passwords.hash_password(new_password)
-    account.failed_logins = 0
-    account.locked_until = None  # the code proves the phone: the owner may get back in
+    had_totp = account.totp_enabled
+    authenticator.clear(account)  # ... with the phone alone, even if a thief enrolled an app
     revoked = sessions.revoke_all(session, account.id, "password_reset")
     audit.record(session, ("account", str(account.id)), "account.password_reset", ("account", account.id),
-                 {"sessions_revoked": revoked})
+                 {"sessions_revoked": revoked, "authenticator_removed": had_totp})
     session.commit()
-
-
-# --- TOTP enrollment ----------------------------------------------------------------------------
-
-def totp_begin(session: Session, account_id: int) -> dict:
-    account = session.get(Account, account_id)
-    if account.totp_enabled:
-        raise TotpAlreadyEnabled()
-    secret = otp.new_totp_secret()
-    account.totp_secret = secrets_box.seal_totp(account.id, secret)  # envelope-encrypted at rest
-    session.commit()
-    return {"secret": secret, "otpauth_uri": otp.provisioning_uri(secret, account.phone)}
-
-
-def totp_confirm(session: Session, account_id: int, code: str) -> None:
-    account = session.get(Account, account_id)
-    if account.totp_enabled:
-        raise TotpAlreadyEnabled()
-    if not account.totp_secret:
-        raise TotpNotStarted()
-    step = otp.totp_step(secrets_box.totp_secret(account.id, account.totp_secret), code, clock.now())
-    if step is None:
-        raise InvalidOtp("The code is not right; check the time on the phone.")
-    account.totp_enabled = True
-    account.totp_last_step = step
-    audit.record(session, ("account", str(account.id)), "account.totp_enabled", ("account", account.id))
-    session.commit()
+    adapters.throttle.forget(devices.failure_key(account.phone, None))  # the code proves the phone: back in
 
 
 # --- officers and profile -----------------------------------------------------------------------

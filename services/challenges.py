@@ -34,7 +34,8 @@ _WARNING = SMS_WARNING
 TEXTS = {
     "register": "Mã xác thực VssID của bạn là {code}. " + _WARNING,
     "login": "Mã đăng nhập VssID của bạn là {code}. " + _WARNING,
-    "reset": "Mã đặt lại mật khẩu VssID của bạn là {code}. " + _WARNING,
+    "reset": "Mã đặt lại mật khẩu VssID của bạn là {code}. Đặt lại mật khẩu sẽ gỡ ứng dụng xác thực "
+             "(nếu có) khỏi tài khoản. " + _WARNING,
 }
 TAKEN_TEXT = ("Số điện thoại này đã được dùng để đăng ký tài khoản VssID. Nếu bạn quên mật khẩu, hãy chọn "
               "\"Quên mật khẩu\" trong ứng dụng. Nếu không phải bạn yêu cầu, hãy bỏ qua tin nhắn này.")
@@ -161,8 +162,14 @@ def resend(session: Session, adapters: Any, challenge_id: str) -> OtpChallenge:
     return ch
 
 
+class OtpAlreadyUsed(BadRequest):
+    code = "otp_already_used"
+    detail = "This code was already used; wait for the app to show the next one."
+
+
 def _totp_once(session: Session, ch: OtpChallenge, code: str) -> bool:
-    """A TOTP code is right for this account's secret and its time step was not used before."""
+    """A TOTP code is right for this account's secret and its time step was not used before.
+    A right code of a step already spent is OtpAlreadyUsed: not a guess, so no attempt is counted."""
     account = session.get(Account, ch.account_id)
     step = (otp.totp_step(secrets_box.totp_secret(account.id, account.totp_secret), code, clock.now())
             if account and account.totp_secret else None)
@@ -174,7 +181,10 @@ def _totp_once(session: Session, ch: OtpChallenge, code: str) -> bool:
                (Account.totp_last_step.is_(None)) | (Account.totp_last_step < step))
         .values(totp_last_step=step).execution_options(synchronize_session=False)
     ).rowcount
-    return taken == 1
+    if taken != 1:
+        session.rollback()
+        raise OtpAlreadyUsed()
+    return True
 
 
 def verify(session: Session, challenge_id: str, purpose: str, code: str, *,

@@ -21,7 +21,7 @@ def init_app(app: Flask) -> Runtime:
 
     cfg = app.config
     rt = Runtime(
-        throttle=throttle.make(cfg["REDIS_URL"], cfg["THROTTLE_PREFIX"]),
+        throttle=throttle.make(cfg["REDIS_URL"], cfg["THROTTLE_PREFIX"], app.extensions["db"].engine),
         sms=sms.from_config(cfg),
         registry=registry.from_config(cfg),
     )

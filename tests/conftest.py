@@ -86,7 +86,6 @@ def app_config(tmp_path, database_url) -> dict:
         "DATA_KEYS_DIR": str(tmp_path / "data-keys"),
         "REGISTRY_BACKEND": "local",
         "THROTTLE_PREFIX": f"test:{ns}:throttle:",
-        "RATELIMIT_KEY_PREFIX": f"test:{ns}:limit",
         "QUEUE_URL": "memory://",  # tasks run at once, in the test's process
         "PUSH_OUTBOX_FILE": str(tmp_path / "push-outbox.jsonl"),
     }

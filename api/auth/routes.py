@@ -6,21 +6,42 @@ from flask import request
 import db
 from api import limits as address_limits
 from api.smorest import Blueprint
-from auth import sessions
+from auth import devices, sessions
 from auth.roles import CITIZEN, OFFICER, current_actor
 from errors import BearerUnauthorized
 from policy import ADDRESS_LIMITS, RESEND_COOLDOWN_S
 from services import accounts, challenges, runtime
+from services.identifiers import normalize_phone
 
 from .schemas import (
-    ChallengeSchema, ForgotAnswerSchema, ForgotSchema, LoginChallengeSchema, LoginSchema, RegisteredSchema,
-    RegisterSchema, ResendSchema, ResetSchema, TokenPairSchema, VerifySchema,
+    ChallengeSchema,
+    ForgotAnswerSchema,
+    ForgotSchema,
+    LoginChallengeSchema,
+    LoginSchema,
+    LoginTokensSchema,
+    RegisteredSchema,
+    RegisterSchema,
+    ResendSchema,
+    ResetSchema,
+    TokenPairSchema,
+    VerifySchema,
 )
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Citizen and officer accounts, OTP login")
 
 LIMITS = ADDRESS_LIMITS  # per client address; the numbers and why they are so high: policy.py
 address_limit = address_limits.address_limit
+
+
+def known_device() -> bool:
+    """The login comes from a device that logged in to this phone before (valid device token):
+    the address's failure budget does not apply to it (api/limits.py, auth/devices.py)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("device_token"), str):
+        return False
+    phone = normalize_phone(str(body.get("phone", ""))[:20])
+    return phone is not None and devices.verify(body["device_token"], phone) is not None
 
 
 def _challenge(ch) -> dict:
@@ -55,12 +76,12 @@ def register_verify(data):
 
 @blp.route("/login", methods=["POST"])
 @blp.public
-@address_limit("LOGIN")
+@address_limit("LOGIN", failures_only=True, exempt=known_device)
 @blp.arguments(LoginSchema)
 @blp.response(202, LoginChallengeSchema)
 def login(data):
     """Check phone and password; then a code is needed (SMS, or the authenticator app: `channel`)."""
-    ch = accounts.login(db.session(), runtime.get(), data["phone"], data["password"])
+    ch = accounts.login(db.session(), runtime.get(), data["phone"], data["password"], data.get("device_token"))
     return {"challenge_id": ch.id, "channel": ch.channel, "expires_in": challenges.expires_in(ch)}
 
 
@@ -68,10 +89,10 @@ def login(data):
 @blp.public
 @address_limit("VERIFY")
 @blp.arguments(VerifySchema)
-@blp.response(200, TokenPairSchema)
+@blp.response(200, LoginTokensSchema)
 def login_verify(data):
     """Finish a login with the code: an access token (15 min) and a refresh token."""
-    return accounts.verify_login(db.session(), data["challenge_id"], data["otp"])
+    return accounts.verify_login(db.session(), runtime.get(), data["challenge_id"], data["otp"])
 
 
 @blp.route("/otp/resend", methods=["POST"])
@@ -123,4 +144,4 @@ def password_forgot(data):
 @blp.response(204)
 def password_reset(data):
     """Set a new password with the SMS code; every login of the account is ended."""
-    accounts.reset_password(db.session(), data["challenge_id"], data["otp"], data["new_password"])
+    accounts.reset_password(db.session(), runtime.get(), data["challenge_id"], data["otp"], data["new_password"])

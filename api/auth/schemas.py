@@ -68,9 +68,13 @@ class VerifySchema(Schema):
     otp = Otp(required=True)
 
 
+_DEVICE = "the device token of an earlier login on this device: its own failure count (docs/auth.md)"
+
+
 class LoginSchema(Schema):
     phone = Phone(required=True)
     password = fields.String(**_password)
+    device_token = fields.String(validate=validate.Length(max=200), metadata={"description": _DEVICE})
 
 
 class ResendSchema(Schema):
@@ -110,6 +114,10 @@ class TokenPairSchema(Schema):
     expires_in = fields.Integer(metadata={"description": "access-token lifetime in seconds"})
 
 
+class LoginTokensSchema(TokenPairSchema):
+    device_token = fields.String(metadata={"description": "keep it and send it with the next logins"})
+
+
 class AccountSchema(Schema):
     id = fields.Integer()
     phone = fields.String()
@@ -117,5 +125,5 @@ class AccountSchema(Schema):
     roles = fields.List(fields.String())
 
 
-class RegisteredSchema(TokenPairSchema):
+class RegisteredSchema(LoginTokensSchema):
     account = fields.Nested(AccountSchema)

@@ -6,10 +6,10 @@ from flask import jsonify
 import db
 from api.smorest import Blueprint
 from auth.roles import CITIZEN, OFFICER, current_actor
-from services import accounts, subject_access
+from services import accounts, authenticator, runtime, subject_access
 from services.linking import link_status
 
-from .schemas import MeSchema, TotpConfirmSchema, TotpSetupSchema
+from .schemas import MeSchema, TotpBeginSchema, TotpConfirmSchema, TotpRemoveSchema, TotpSetupSchema
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="The signed-in account")
 
@@ -26,10 +26,11 @@ def me():
 
 @blp.route("/totp", methods=["POST"])
 @blp.roles_required(CITIZEN, OFFICER)
+@blp.arguments(TotpBeginSchema)
 @blp.response(200, TotpSetupSchema)
-def totp_begin():
-    """A new authenticator-app secret; not used for login until confirmed with a code."""
-    return accounts.totp_begin(db.session(), current_actor().account_id)
+def totp_begin(data):
+    """A new authenticator-app secret (password needed); not used for login until confirmed."""
+    return authenticator.begin(db.session(), runtime.get(), current_actor().account_id, data["password"])
 
 
 @blp.route("/totp/confirm", methods=["POST"])
@@ -37,8 +38,19 @@ def totp_begin():
 @blp.arguments(TotpConfirmSchema)
 @blp.response(204)
 def totp_confirm(data):
-    """Confirm the app with a current code; from now on login asks for an app code, not an SMS."""
-    accounts.totp_confirm(db.session(), current_actor().account_id, data["otp"])
+    """Confirm the app with a current code and the password; login then asks for an app code, and
+    the owner gets an SMS notice."""
+    authenticator.confirm(db.session(), runtime.get(), current_actor().account_id, data["password"], data["otp"])
+
+
+@blp.route("/totp", methods=["DELETE"])
+@blp.roles_required(CITIZEN, OFFICER)
+@blp.arguments(TotpRemoveSchema)
+@blp.response(204)
+def totp_remove(data):
+    """Remove the authenticator app (password needed); login codes go by SMS again, and the owner
+    gets an SMS notice."""
+    authenticator.remove(db.session(), runtime.get(), current_actor().account_id, data["password"])
 
 
 @blp.route("/data", methods=["GET"])

@@ -1,7 +1,7 @@
 """Bodies of /me (CONTRACT §2)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from api.auth.schemas import Otp
 
@@ -27,5 +27,18 @@ class TotpSetupSchema(Schema):
     otpauth_uri = fields.String(metadata={"description": "otpauth:// URI to show as a QR code"})
 
 
+_password = {"required": True, "validate": validate.Length(min=1, max=1024),
+             "metadata": {"description": "the account's password (a fresh proof, CONTRACT §2a)"}}
+
+
+class TotpBeginSchema(Schema):
+    password = fields.String(**_password)
+
+
 class TotpConfirmSchema(Schema):
     otp = Otp(required=True)
+    password = fields.String(**_password)
+
+
+class TotpRemoveSchema(Schema):
+    password = fields.String(**_password)

@@ -119,7 +119,7 @@ def _attack(client, outbox, start, purpose: str, guesses: int = 1000):
 
 def test_1000_guesses_across_one_accounts_login_challenges(client, outbox, store, frozen_clock):
     """The password is known (stolen); the second factor is guessed."""
-    acc = factories.account(store, phone="+84912000002")
+    factories.account(store, phone="+84912000002")
     starts, answers = _attack(client, outbox, lambda: client.post(
         f"{API}/auth/login", json={"phone": "0912000002", "password": factories.PASSWORD}), "login")
     # Challenge 1: 4 wrong, the 5th locks it (5 failed logins). Challenge 2: 4 wrong (9), the 5th is
@@ -127,8 +127,6 @@ def test_1000_guesses_across_one_accounts_login_challenges(client, outbox, store
     assert answers == {(400, "invalid_otp"): 8, (400, "challenge_locked"): 991, (429, "account_locked"): 1}
     assert starts == {(202, None): 2, (429, "account_locked"): 99}
     assert len(outbox.messages()) == 2
-    store.expire_all()
-    assert store.get(Account, acc.id).locked_until is not None
     # The owner gets back in after the 15 minutes.
     frozen_clock.advance(minutes=15)
     resp = client.post(f"{API}/auth/login", json={"phone": "0912000002", "password": factories.PASSWORD})

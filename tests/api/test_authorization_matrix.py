@@ -20,6 +20,7 @@ from tests.api import authz_world as w
 from tests.api.authz_world import API, ROLES, World
 from tests.api.employer import helpers as emp
 from tests.conftest import assert_problem
+from tests.factories import PASSWORD
 
 EXCLUDED = {"/static/<path:filename>", "/docs", "/openapi.json"}
 ANON, A, B, OFF, CLI, X, Y = ROLES
@@ -116,9 +117,10 @@ MATRIX = [
                                       "client_secret": world.clinic_secret[1]}}),
     # --- accounts (citizen or officer) -------------------------------------------------------------------
     Row("GET", f"{API}/me", lambda _: f"{API}/me", accounts(200)),
-    Row("POST", f"{API}/me/totp", lambda _: f"{API}/me/totp", accounts(200)),
+    Row("POST", f"{API}/me/totp", lambda _: f"{API}/me/totp", accounts(200), json({"password": PASSWORD})),
     Row("POST", f"{API}/me/totp/confirm", lambda _: f"{API}/me/totp/confirm", accounts(409),
-        json({"otp": "123456"})),
+        json({"otp": "123456", "password": PASSWORD})),
+    Row("DELETE", f"{API}/me/totp", lambda _: f"{API}/me/totp", accounts(409), json({"password": PASSWORD})),
     Row("POST", f"{API}/auth/logout", lambda _: f"{API}/auth/logout", accounts(204)),
     # --- citizens ---------------------------------------------------------------------------------------
     Row("GET", f"{API}/me/link", lambda _: f"{API}/me/link", citizens(200)),

@@ -32,7 +32,7 @@ def test_login_sends_a_code_and_verify_answers_tokens(client, outbox, account):
     resp = verify(client, body["challenge_id"], outbox.last_code())
     assert resp.status_code == 200
     tokens = resp.get_json()
-    assert set(tokens) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert set(tokens) == {"access_token", "refresh_token", "token_type", "expires_in", "device_token"}
     assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 900
     me = client.get(f"{API}/me", headers=bearer(tokens["access_token"]))
     assert me.status_code == 200 and me.get_json()["phone"] == E164

@@ -13,13 +13,22 @@ from tests.conftest import assert_problem
 def enrolled(client, outbox, frozen_clock):
     """A registered citizen with a confirmed authenticator app: (tokens, pyotp.TOTP)."""
     tokens = register(client, outbox)
-    secret = client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"])).get_json()["secret"]
+    secret = begin(client, tokens).get_json()["secret"]
     totp = pyotp.TOTP(secret)
     resp = client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]),
-                       json={"otp": totp.at(frozen_clock.current)})
+                       json={"otp": totp.at(frozen_clock.current), "password": PASSWORD})
     assert resp.status_code == 204
     frozen_clock.advance(seconds=30)  # the confirming code's step is spent
     return tokens, totp
+
+
+def begin(client, tokens):
+    return client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"]), json={"password": PASSWORD})
+
+
+def confirm(client, tokens, otp):
+    return client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]),
+                       json={"otp": otp, "password": PASSWORD})
 
 
 def verify(client, challenge_id, otp):
@@ -28,7 +37,7 @@ def verify(client, challenge_id, otp):
 
 def test_enrollment_gives_a_secret_that_is_not_active_yet(client, outbox, session):
     tokens = register(client, outbox)
-    resp = client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"]))
+    resp = begin(client, tokens)
     assert resp.status_code == 200
     body = resp.get_json()
     assert len(body["secret"]) == 32
@@ -69,7 +78,7 @@ def test_a_totp_code_is_accepted_only_once(client, enrolled, frozen_clock):
     first = start_login(client)["challenge_id"]
     assert verify(client, first, code).status_code == 200
     second = start_login(client)["challenge_id"]
-    assert_problem(verify(client, second, code), 400, "invalid_otp")
+    assert_problem(verify(client, second, code), 400, "otp_already_used")
     frozen_clock.advance(seconds=30)
     assert verify(client, second, totp.at(frozen_clock.current)).status_code == 200
 
@@ -93,24 +102,24 @@ def test_wrong_totp_codes_lock_the_challenge(client, enrolled, frozen_clock):
 
 def test_confirm_with_a_wrong_code(client, outbox, frozen_clock, session):
     tokens = register(client, outbox)
-    secret = client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"])).get_json()["secret"]
+    secret = begin(client, tokens).get_json()["secret"]
     right = pyotp.TOTP(secret).at(frozen_clock.current)
     bad = f"{(int(right) + 500_000) % 1_000_000:06d}"
-    resp = client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]), json={"otp": bad})
+    resp = confirm(client, tokens, bad)
     assert_problem(resp, 400, "invalid_otp")
     assert session.query(Account).one().totp_enabled is False
 
 
 def test_confirm_before_enrollment_and_enrolling_twice(client, outbox, enrolled):
     tokens, _ = enrolled
-    assert_problem(client.post(f"{API}/me/totp", headers=bearer(tokens["access_token"])), 409, "totp_already_enabled")
-    resp = client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]), json={"otp": "123456"})
+    assert_problem(begin(client, tokens), 409, "totp_already_enabled")
+    resp = confirm(client, tokens, "123456")
     assert_problem(resp, 409, "totp_already_enabled")
 
 
 def test_confirm_without_a_secret(client, outbox):
     tokens = register(client, outbox)
-    resp = client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]), json={"otp": "123456"})
+    resp = confirm(client, tokens, "123456")
     assert_problem(resp, 409, "totp_not_started")
 
 
@@ -123,7 +132,8 @@ def test_totp_endpoints_need_an_account_token(app, client, session):
     assert_problem(client.post(f"{API}/me/totp", headers=headers), 403, "forbidden")
 
 
-@pytest.mark.parametrize("body", [{}, {"otp": "12345"}, {"otp": "123456", "x": 1}])
+@pytest.mark.parametrize("body", [{}, {"otp": "12345", "password": PASSWORD}, {"otp": "123456"},
+                                  {"otp": "123456", "password": PASSWORD, "x": 1}])
 def test_confirm_validation(client, outbox, body):
     tokens = register(client, outbox)
     resp = client.post(f"{API}/me/totp/confirm", headers=bearer(tokens["access_token"]), json=body)
