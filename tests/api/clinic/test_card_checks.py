@@ -190,6 +190,7 @@ def test_query_budget(app, client, session, clinic_headers, monkeypatch):
 
     p = f.person(session)
     f.card(session, p)
+    post(client, clinic_headers, base_request("DN4010123456789"))  # the worker reads the allow-list (every 10 s)
     with statements_sent(app, monkeypatch) as seen:
         assert post(client, clinic_headers, base_request("DN4010123456789"))["result_code"] == "000"
     assert seen.runner == ["SELECT", "INSERT"]
