@@ -36,8 +36,11 @@ def count(throttle: Any, limits: CheckLimits, client_id: str, staff_cccd: str | 
     An ill-formed staff CCCD counts under one shared key of the client, so it buys no extra room."""
     staff = f"check:s:{client_id}:{staff_cccd if staff_cccd and staff_cccd.isdigit() else '-'}"
     client = f"check:c:{client_id}"
-    rules = [(staff, limits.staff_per_minute, MINUTE), (staff, limits.staff_per_day, DAY),
-             (client, limits.client_per_minute, MINUTE), (client, limits.client_per_day, DAY)]
+    rules = [(key, limit, window) for key, limit, window in (
+        (staff, limits.staff_per_minute, MINUTE), (staff, limits.staff_per_day, DAY),
+        (client, limits.client_per_minute, MINUTE), (client, limits.client_per_day, DAY)) if limit > 0]
+    if not rules:  # every limit set to 0: switched off (no round trip at all)
+        return
     hit_all = getattr(throttle, "hit_all", None)
     if hit_all is not None:
         verdict = hit_all(rules)
