@@ -11,25 +11,24 @@ from __future__ import annotations
 import ipaddress
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from flask_jwt_extended import create_access_token, decode_token
-
 
 GATEWAY_TOKEN_TTL = timedelta(hours=24)
 _VERIFIED_MAX = 20_000
 ALLOW_LIST_TTL_S = 10.0  # how long a worker trusts its copy of a client's allow-list
 
 
-def issue(client_id: str, facility_code: str, username: str) -> dict:
+def issue(client_id: str, facility_code: str | None, username: str) -> dict:
     """The `APIKey` object of the login answer; `expires_in` is the expiry instant, ISO-8601 UTC
     with `Z`, as the real gateway sends it (what qlbv, Inventec and VNPT parse)."""
     id_token = str(uuid.uuid4())
     access = create_access_token(identity=client_id, expires_delta=GATEWAY_TOKEN_TTL, additional_claims={
         "typ": "access", "role": "clinic", "fac": facility_code, "gwu": username, "gid": id_token})
     # The instant the token itself carries (PyJWT's clock), so the two can never disagree.
-    expires = datetime.fromtimestamp(decode_token(access, allow_expired=True)["exp"], timezone.utc)
+    expires = datetime.fromtimestamp(decode_token(access, allow_expired=True)["exp"], UTC)
     return {"access_token": access, "id_token": id_token, "token_type": "Bearer", "username": username,
             "expires_in": expires.strftime("%Y-%m-%dT%H:%M:%S.%f0Z")}
 

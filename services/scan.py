@@ -2,11 +2,12 @@
 
 Three kinds are read; anything else is a 205:
 
-| kind (`identifier_type`) | text | the check uses |
-|---|---|---|
-| `cccd_qr` | chip CCCD: `CCCD|CMND|Họ tên|ddMMyyyy|Giới tính|Địa chỉ|ngày cấp`, 7 fields, CMND may be empty; the birth date may be `MMyyyy` or `yyyy` | CCCD, name, birth date |
-| `legacy_card_qr` | old BHYT card (QĐ 1313): `|`-separated, ends in `$`; field 0 card number, 1 name (hex of UTF-8), 2 birth date (`dd/MM/yyyy`, `ddMMyyyy` or `yyyy`), 3 sex, 4 address (hex), ... | card number, name, birth date |
-| `signed_qr` | this project's signed card QR (a compact JWS) | as `qr` |
+- `cccd_qr`, the chip CCCD: `CCCD|CMND|Họ tên|ddMMyyyy|Giới tính|Địa chỉ|ngày cấp`, 7 fields, CMND
+  may be empty, the birth date also `MMyyyy` or `yyyy`: the check uses CCCD, name, birth date;
+- `legacy_card_qr`, the old BHYT card (QĐ 1313): `|`-separated, ending in `$`; field 0 the card
+  number, 1 the name (hex of UTF-8), 2 the birth date (`dd/MM/yyyy`, `ddMMyyyy` or `yyyy`), then
+  sex, address (hex), ...: the check uses card number, name, birth date;
+- `signed_qr`, this project's signed card QR (a compact JWS): checked as `qr`.
 
 Scanners end the text with CR, LF or a tab: surrounding white space is dropped. Nothing here
 reads the database.

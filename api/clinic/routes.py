@@ -5,10 +5,10 @@ from flask import current_app, jsonify, request
 
 import clock
 import db
+from api.smorest import Blueprint
 from auth.roles import CLINIC, current_actor
 from services import card_checks, scan
 from services.cards import card_view
-from api.smorest import Blueprint
 
 from .desk import count_check, require_allowed_address
 from .schemas import CardCheckByIdentifierSchema, CardCheckByQrSchema, CardCheckByScanSchema, CardCheckResultSchema
@@ -34,7 +34,8 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
 @blp.roles_required(CLINIC)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {
     "schema": {"oneOf": [CardCheckByIdentifierSchema, CardCheckByQrSchema, CardCheckByScanSchema]}}}})
-@blp.alt_response(200, schema=CardCheckResultSchema, description="the decision (always 200; 205 for an ill-formed request)")
+@blp.alt_response(200, schema=CardCheckResultSchema,
+                  description="the decision (always 200; 205 for an ill-formed request)")
 def create_card_check():
     """Check a card by identifier + name + date of birth, by a signed QR, or by what the desk's
     scanner typed (`scan`: chip-CCCD QR, legacy card QR, signed QR); the check is stored.

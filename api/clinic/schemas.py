@@ -24,7 +24,8 @@ class CardCheckByQrSchema(Schema):
 
 class CardCheckByScanSchema(Schema):
     scan = fields.String(required=True, metadata={
-        "description": "the raw text the desk's barcode scanner typed: chip-CCCD QR, legacy BHYT card QR or signed card QR"})
+        "description": "the raw text the desk's barcode scanner typed: chip-CCCD QR, legacy BHYT card QR "
+                       "or signed card QR"})
     staff_cccd = fields.String(required=True)
     staff_name = fields.String(required=True)
 

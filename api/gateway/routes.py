@@ -14,8 +14,8 @@ from marshmallow import Schema, fields
 
 import clock
 import db
-from api.smorest import Blueprint, accepts
 from api.clinic.desk import count_check
+from api.smorest import Blueprint, accepts
 from auth.roles import current_actor
 from card_codes import MESSAGES
 from services import card_checks, gateway_log

@@ -27,7 +27,8 @@ def test_legacy_card_qr(camera, dob):
     text = legacy_qr("DN4010123456789", "Nguyễn Văn An", dob)
     got = read_scan(through_a_camera(text) if camera else text)
     assert got.kind == ScanKind.LEGACY_CARD_QR
-    assert (got.identifier, got.full_name, got.birth_date) == ("DN4010123456789", "Nguyễn Văn An", BirthDate(1995, 3, 5))
+    expected = ("DN4010123456789", "Nguyễn Văn An", BirthDate(1995, 3, 5))
+    assert (got.identifier, got.full_name, got.birth_date) == expected
 
 
 def test_the_domain_reference_example():

@@ -3,7 +3,6 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, CardCheck
-from tests.api.cards.conftest import linked, with_card  # noqa: F401 (fixtures)
 from tests.api.clinic.cases import STAFF
 from tests.api.clinic.scan_strings import cccd_qr, legacy_qr, through_a_camera
 

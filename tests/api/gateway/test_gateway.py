@@ -7,7 +7,6 @@ from card_codes import MESSAGES
 from models import CardCheck
 from tests import factories as f
 from tests.api.clinic.cases import CASES, STAFF, base_request, to_gateway
-from tests.conftest import assert_problem
 
 URL = "/api/egw/KQNhanLichSuKCB2024"
 PERSONAL = ("hoTen", "ngaySinh", "gioiTinh", "diaChi", "maDKBD", "gtTheTu", "gtTheDen", "maSoBHXH", "maThe")

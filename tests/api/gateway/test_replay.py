@@ -1,9 +1,8 @@
 """Replays of the public HIS clients (docs/gateway.md, cases G1-G11), each against a fresh service."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.clinic.conftest import at_now  # noqa: F401 (fixture)
 from tests.api.gateway import his
 from tests.api.gateway.replay_clients import CHECK, TAKE, Csr, Qlbv, Vimes, VimesDesktop
 
@@ -18,7 +17,7 @@ def world(app, session, at_now):
 
 def strtotime(value: str) -> datetime:
     """PHP's strtotime() on the gateway's `2017-11-13T03:51:20.1047187Z` (qlbv caches until then)."""
-    return datetime.fromisoformat(value[:19]).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(value[:19]).replace(tzinfo=UTC)
 
 
 def expire_next_token(monkeypatch):
@@ -35,7 +34,7 @@ def test_g1_qlbv_login_upper_case_md5_form(client, world):
     assert result["maKetQua"] == "200"  # the legacy login path compares it with '200'
     key = result["APIKey"]
     assert key["token_type"] == "Bearer" and key["username"] == his.USERNAME
-    assert strtotime(key["expires_in"]) > datetime.now(timezone.utc) + timedelta(hours=23)
+    assert strtotime(key["expires_in"]) > datetime.now(UTC) + timedelta(hours=23)
 
 
 def test_g2c_qlbv_check_vietnamese_name_all_keys(client, world):

@@ -1,12 +1,11 @@
 """POST /api/token/take and the gateway credentials on /api/egw/* (api/gateway/credentials.py)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
 
 from models import GatewayAccount
 from services import gateway_accounts
-from tests.api.clinic.conftest import at_now  # noqa: F401 (fixture)
 from tests.api.gateway import his
 
 TAKE = "/api/token/take"
@@ -42,7 +41,7 @@ def test_login_answer(client, session, world):
     assert all(ch.isalnum() or ch in "-_." for ch in key["access_token"] + key["id_token"])  # URL-safe
     assert key["expires_in"].endswith("Z")
     expires = datetime.fromisoformat(key["expires_in"][:26] + "+00:00")
-    assert abs(expires - datetime.now(timezone.utc) - timedelta(hours=24)) < timedelta(minutes=1)
+    assert abs(expires - datetime.now(UTC) - timedelta(hours=24)) < timedelta(minutes=1)
     stored = session.query(GatewayAccount).one()
     assert world.md5 not in stored.password_hash and stored.password_hash.startswith("$argon2id$")
 
