@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import logging
+
+from auth.throttle import ThrottleUnavailable
 from errors import RateLimited
 from policy import CLINIC_CHECK_LIMITS
 
 MINUTE, DAY = 60.0, 86_400.0
+log = logging.getLogger(__name__)
 
 
 class ChecksRateLimited(RateLimited):
@@ -41,12 +45,22 @@ def count(throttle: Any, limits: CheckLimits, client_id: str, staff_cccd: str | 
         (client, limits.client_per_minute, MINUTE), (client, limits.client_per_day, DAY)) if limit > 0]
     if not rules:  # every limit set to 0: switched off (no round trip at all)
         return
-    hit_all = getattr(throttle, "hit_all", None)
-    if hit_all is not None:
-        verdict = hit_all(rules)
-    else:  # a store without the one-round-trip form: the same windows, one call each
-        verdict = next((v for v in (throttle.hit(f"{k}:{int(w)}", n, w) for k, n, w in rules) if not v.allowed), None)
-        if verdict is None:
-            return
+    try:
+        verdict = _hit(throttle, rules)
+    except ThrottleUnavailable as exc:
+        # Fail open: a desk that cannot check cards turns patients away, and the check is still
+        # authenticated, stored and audited; the outage is logged (OTP sends, by contrast, fail closed).
+        log.warning("check limits not counted, the counter store is away: %s", exc)
+        return
+    if verdict is None:
+        return
     if not verdict.allowed:
         raise ChecksRateLimited("Too many card checks; try again later.", retry_after=verdict.retry_after)
+
+
+def _hit(throttle: Any, rules: list[tuple[str, int, float]]):
+    hit_all = getattr(throttle, "hit_all", None)
+    if hit_all is not None:
+        return hit_all(rules)
+    # A store without the one-round-trip form: the same windows, one call each.
+    return next((v for v in (throttle.hit(f"{k}:{int(w)}", n, w) for k, n, w in rules) if not v.allowed), None)

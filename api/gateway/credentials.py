@@ -6,8 +6,9 @@ them, encoded or not) or a Bearer header; the answers in the gateway's own diale
   allow-list: HTTP 401 with `{"maKetQua": "401", "ghiChu": ...}`. HTTP 401 (not 200) because
   VIMES and csr refresh their token only on a 401 status, and qlbv reads a 4xx body as the answer.
 - The per-client / per-staff limits: HTTP 429, `Retry-After`, `{"maKetQua": "429"}`.
-- An ill-formed request that never reached the check (wrong content type, too large): `205`
-  with the HTTP status that says why (415, 413, ...); an ill-formed field is `205` with HTTP 200.
+- A request that never reached the check (too large, wrong content type, a NUL byte): the
+  service's problem document (JSON, 413 / 415 / 422) as on every endpoint; an ill-formed field is
+  `maKetQua` `205` with HTTP 200.
 - Anything unexpected: HTTP 500 `{"maKetQua": "500"}`. Never an HTML page.
 
 The query's `password` is not re-hashed on each call (Argon2id at every check would cost more
@@ -23,6 +24,7 @@ from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from api.clinic.desk import require_allowed_address
+from api.errors import handle_app_error, handle_http_exception
 from auth import gateway as gateway_auth
 from auth.roles import CLINIC, Actor
 from errors import AdapterUnavailable, AppError
@@ -31,7 +33,6 @@ log = logging.getLogger(__name__)
 MESSAGES = {
     "401": "Lỗi xác thực tài khoản: token không đúng hoặc đã hết hạn",
     "429": "Quá nhiều lượt tra cứu; thử lại sau",
-    "205": "Lỗi sai định dạng tham số",
     "500": "Lỗi máy chủ",
 }
 
@@ -95,8 +96,8 @@ def _app_error(error: AppError):
         return gateway_answer("401", 401)
     if error.status == 429:
         return gateway_answer("429", 429, {"Retry-After": error.headers.get("Retry-After", "60")})
-    if 400 <= error.status < 500:
-        return gateway_answer("205", error.status, note=f"{MESSAGES['205']}: {error.detail or error.code}")
+    if 400 <= error.status < 500:  # the body never reached the check (size, type, NUL): as everywhere
+        return handle_app_error(error)
     if isinstance(error, AdapterUnavailable):
         log.warning("gateway: %s unavailable: %s", type(error).__name__, error)
     return gateway_answer("500", error.status, {k: v for k, v in error.headers.items() if k == "Retry-After"})
@@ -106,7 +107,7 @@ def _http_error(error: HTTPException):
     code = error.code or 500
     if code == 401:
         return gateway_answer("401", 401)
-    return gateway_answer("205", code) if 400 <= code < 500 else gateway_answer("500", code)
+    return handle_http_exception(error) if 400 <= code < 500 else gateway_answer("500", code)
 
 
 def _unexpected(error: Exception):

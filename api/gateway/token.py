@@ -49,6 +49,7 @@ def _fields() -> dict[str, str]:
         "username": {"type": "string"}, "password": {"type": "string", "description": "MD5 hex, either case"}}}},
     "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}})
 @blp.alt_response(200, description='{"maKetQua": "200", "APIKey": {...}} or {"maKetQua": "401", ...}')
+@blp.alt_response(401, description='{"maKetQua": "401"}: the account\'s client refuses this address')
 def take_token():
     """Log a gateway account in; `APIKey.expires_in` is the expiry instant (ISO-8601 UTC, `Z`)."""
     fields = _fields()
