@@ -6,7 +6,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from policy import ADDRESS_LIMITS
+from policy import ADDRESS_LIMITS, CLINIC_CHECK_LIMITS
 
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", Path(__file__).resolve().parent / "instance"))
 
@@ -61,6 +61,8 @@ def load(overrides: dict | None = None) -> dict:
         "CONTRIBUTION_CAP_MULTIPLE": int(env.get("CONTRIBUTION_CAP_MULTIPLE", "20")),
         "EMPLOYER_RATE_PERMILLE": int(env.get("EMPLOYER_RATE_PERMILLE", "215")),
         "EMPLOYEE_RATE_PERMILLE": int(env.get("EMPLOYEE_RATE_PERMILLE", "105")),
+        # Clinic card checks per staff member / per clinic client (services/check_limits.py).
+        **{name: int(env.get(name, default)) for name, default in CLINIC_CHECK_LIMITS.items()},
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         # Task queue and outbox (docs/notifications.md).

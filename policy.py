@@ -44,6 +44,16 @@ ADDRESS_LIMITS = {
     "OAUTH": "1200/hour",
 }
 
+# --- clinic card checks (services/check_limits.py): a stolen clinic credential must not walk the
+# population's identities. A receptionist at a busy desk does a few hundred checks a day; a
+# hospital's batch job re-checks its day's XML1 records through one staff CCCD, hence 5,000.
+CLINIC_CHECK_LIMITS = {
+    "CLINIC_CHECKS_PER_STAFF_MINUTE": 100,
+    "CLINIC_CHECKS_PER_STAFF_DAY": 5_000,
+    "CLINIC_CHECKS_PER_CLIENT_MINUTE": 1_000,
+    "CLINIC_CHECKS_PER_CLIENT_DAY": 100_000,
+}
+
 
 def _minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)

@@ -44,6 +44,26 @@ class SqlThrottle:
         except SQLAlchemyError as exc:
             raise ThrottleUnavailable(f"throttle store: {type(exc).__name__}") from exc
 
+    def hit_all(self, rules: list[tuple[str, int, float]]):
+        """Fixed windows (auth.throttle.window_keys) in one transaction: count one event in every
+        rule, unless one is full. The keys are locked in sorted order, so two workers never deadlock."""
+        from auth.throttle import ThrottleUnavailable, Verdict, window_keys
+
+        keyed = sorted((self._prefix + k, limit, ttl) for k, limit, ttl in window_keys(rules))
+        now = clock.now().timestamp()
+        try:
+            with self._engine.begin() as conn:
+                for k, _limit, _ttl in keyed:
+                    conn.execute(self._insert(ThrottleKey).values(key=k).on_conflict_do_nothing())
+                    conn.execute(select(ThrottleKey.key).where(ThrottleKey.key == k).with_for_update())
+                for k, limit, ttl in keyed:
+                    if conn.execute(select(func.count()).where(ThrottleHit.key == k)).scalar_one() >= limit:
+                        return Verdict(False, float(ttl))
+                conn.execute(insert(ThrottleHit), [{"key": k, "at": now} for k, _l, _t in keyed])
+                return Verdict(True)
+        except SQLAlchemyError as exc:
+            raise ThrottleUnavailable(f"throttle store: {type(exc).__name__}") from exc
+
     def peek(self, key: str, limit: int, window: float):
         return self.hit(key, limit, window, count=False)
 

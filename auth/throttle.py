@@ -43,6 +43,7 @@ class Verdict:
 class MemoryThrottle:
     def __init__(self) -> None:
         self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._windows: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def hit(self, key: str, limit: int, window: float, count: bool = True) -> Verdict:
@@ -68,6 +69,21 @@ class MemoryThrottle:
     def reset(self) -> None:
         with self._lock:
             self._hits.clear()
+            self._windows.clear()
+
+    def hit_all(self, rules: list[tuple[str, int, float]]) -> Verdict:
+        """Fixed windows (see `window_keys`): count one event in every rule, unless one is full."""
+        keyed = window_keys(rules)
+        with self._lock:
+            for key, limit, ttl in keyed:
+                if self._windows.get(key, 0) >= limit:
+                    return Verdict(False, ttl)
+            for key, _limit, _ttl in keyed:
+                self._windows[key] = self._windows.get(key, 0) + 1
+            if len(self._windows) > 100_000:  # old windows: drop them all now and then
+                current = {k for k, _l, _t in keyed}
+                self._windows = {k: v for k, v in self._windows.items() if k in current}
+        return Verdict(True)
 
 
 # Trim, count and add in one atomic step, so two workers cannot both take the last slot.
@@ -84,6 +100,30 @@ redis.call('EXPIRE', key, math.ceil(window) + 1)
 return {1, '0'}
 """
 
+# Fixed windows for several rules in one round trip: refuse if any window is full, else count in all.
+_LUA_HIT_ALL = """
+for i = 1, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[2 * i - 1]) then
+    return {0, ARGV[2 * i]}
+  end
+end
+for i = 1, #KEYS do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2 * i]) end
+end
+return {1, '0'}
+"""
+_WINDOW_OFFSET_S = 7 * 3600  # day windows start at midnight in Vietnam (UTC+7)
+
+
+def window_keys(rules: list[tuple[str, int, float]]) -> list[tuple[str, int, int]]:
+    """(key of the current fixed window, limit, seconds until it ends) for each (key, limit, window)."""
+    now = clock.now().timestamp() + _WINDOW_OFFSET_S
+    out = []
+    for key, limit, window in rules:
+        index, into = divmod(now, window)
+        out.append((f"{key}:{int(window)}:{int(index)}", limit, max(1, int(window - into) + 1)))
+    return out
+
 
 from auth.sql_throttle import SqlThrottle  # noqa: E402  (it uses Verdict and ThrottleUnavailable)
 
@@ -95,6 +135,7 @@ class RedisThrottle:
         self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self._prefix = prefix
         self._script = self._redis.register_script(_LUA_HIT)
+        self._hit_all = self._redis.register_script(_LUA_HIT_ALL)
 
     def hit(self, key: str, limit: int, window: float, count: bool = True) -> Verdict:
         import redis
@@ -118,6 +159,19 @@ class RedisThrottle:
             self._redis.delete(self._prefix + key)
         except redis.RedisError as exc:
             raise ThrottleUnavailable(str(exc)) from exc
+
+    def hit_all(self, rules: list[tuple[str, int, float]]) -> Verdict:
+        import redis
+
+        keyed = window_keys(rules)
+        args: list = []
+        for _key, limit, ttl in keyed:
+            args += [limit, ttl]
+        try:
+            allowed, retry = self._hit_all(keys=[self._prefix + k for k, _l, _t in keyed], args=args)
+        except redis.RedisError as exc:
+            raise ThrottleUnavailable(str(exc)) from exc
+        return Verdict(bool(int(allowed)), float(retry))
 
     def reset(self) -> None:
         for k in self._redis.scan_iter(self._prefix + "*"):

@@ -48,6 +48,8 @@ SCENARIOS = [
              entries=card_checks("cccd"), light=True),
     Scenario("check_qr", "card check by QR", "wrk", ("small", "large"), "POST", CHECK_PATH,
              entries=card_checks("qr"), light=True),
+    Scenario("check_scan", "card check by scanned chip-CCCD QR", "wrk", ("small", "large"), "POST", CHECK_PATH,
+             entries=card_checks("scan"), light=True),
     Scenario("me_card", "GET /me/card (signs a QR)", "wrk", path=f"{API}/me/card", entries=me_card),
     Scenario("login_otp", "login + OTP (2 requests, Argon2id)", "http", path=f"{API}/auth/login",
              method="POST", unit="flows/s", run=login_flow),

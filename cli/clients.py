@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 import db
-from services import api_clients
+from services import api_clients, gateway_accounts
 
 clients_group = AppGroup("clients", help="API clients: clinics and employers (OAuth client credentials).")
 
@@ -81,6 +81,39 @@ def deactivate(client_id: str) -> None:
         raise click.ClickException(str(exc)) from exc
     session.commit()
     click.echo(json.dumps({"client_id": client.client_id, "kind": client.kind, "active": False}))
+
+
+@clients_group.command("gateway-account")
+@click.argument("client_id")
+@click.option("--username", default=None, help="Login name; by convention <facility code>_BV (the default).")
+def gateway_account(client_id: str, username: str | None) -> None:
+    """A gateway login (/api/token/take) of a clinic client; prints {"username", "password"} once.
+    The hospital system sends the MD5 hex of that password."""
+    session = db.session()
+    try:
+        account, password = gateway_accounts.create_account(session, client_id, username)
+    except api_clients.ClientError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(json.dumps({"username": account.username, "password": password}))
+
+
+@clients_group.command("allow-address")
+@click.argument("client_id")
+@click.argument("cidr")
+def allow_address(client_id: str, cidr: str) -> None:
+    """Add an address or network (CIDR) to a clinic client's allow-list; once it has one, calls
+    from anywhere else are refused."""
+    session = db.session()
+    try:
+        network = gateway_accounts.allow_address(session, client_id, cidr)
+    except api_clients.ClientError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    session.commit()
+    click.echo(json.dumps({"client_id": client_id, "allowed": gateway_accounts.allowed_networks(session, client_id),
+                           "added": network}))
 
 
 COMMANDS = [clients_group]

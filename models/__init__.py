@@ -7,6 +7,7 @@ from .checks import CardCheck
 from .clients import ApiClient, ClinicStaff
 from .employment import Batch, Employment
 from .family import BirthRegistration, Dependant
+from .gateway import ClientAddress, GatewayAccount
 from .insurance import Card, InsuredPerson
 from .links import Consent, LinkRequest
 from .notifications import Device, JobCursor, Notification
@@ -17,7 +18,7 @@ from .visits import CopayYear, Visit, VisitKey
 
 __all__ = [
     "Account", "ApiClient", "AuditEvent", "Base", "Batch", "BirthRegistration", "CampaignCount", "CampaignPerson",
-    "Card", "CardCheck", "ClinicStaff", "Consent", "Dependant", "Employment", "Facility", "InsuredPerson", "LinkRequest",
+    "Card", "CardCheck", "ClientAddress", "ClinicStaff", "Consent", "Dependant", "Employment", "Facility", "GatewayAccount", "InsuredPerson", "LinkRequest",
     "LoginSession",
     "OtpChallenge", "RefreshToken", "RegistryRecord", "new_id",
     "Device", "JobCursor", "Notification", "OutboxMessage",

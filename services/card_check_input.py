@@ -26,6 +26,7 @@ class CheckInput:
     staff_cccd: str | None = None
     staff_name: str | None = None
     qr: str | None = None
+    scan_kind: str | None = None  # what the desk scanned (services/scan.py): stored as identifier_type
     invalid: list[str] = field(default_factory=list)
     # False for look-ups whose protocol names no staff member (TraCuuTienMCCT): 054/055 do not apply.
     staff_required: bool = True

@@ -123,7 +123,7 @@ def check(conn: Runner, *, client_id: str, facility_code: str, inp: CheckInput, 
         id=new_id(), client_id=client_id, facility_code=facility_code,
         staff_cccd=inp.staff_cccd if inp.staff_cccd and CCCD_RE.match(inp.staff_cccd) else None,
         staff_name=inp.staff_name[:MAX_NAME] if inp.staff_name else None,
-        identifier_type=id_type, person_id=row.person.id if row else None,
+        identifier_type=inp.scan_kind or id_type, person_id=row.person.id if row else None,
         card_id=row.card.id if row else None, result_code=code.value, checked_at=clock.now(),
     )
     store_check(conn, stored)

@@ -5,13 +5,14 @@ from flask import current_app, jsonify, request
 
 import clock
 import db
+from api.smorest import Blueprint
 from auth.client_state import checks_client_active
 from auth.roles import CLINIC, current_actor
-from services import card_checks, copay
+from services import card_checks, copay, scan
 from services.cards import card_view
-from api.smorest import Blueprint
 
-from .schemas import CardCheckByIdentifierSchema, CardCheckByQrSchema, CardCheckResultSchema
+from .desk import count_check, require_allowed_address
+from .schemas import CardCheckByIdentifierSchema, CardCheckByQrSchema, CardCheckByScanSchema, CardCheckResultSchema
 
 blp = Blueprint("clinic", __name__, url_prefix="/clinic", description="Clinic card checks")
 
@@ -35,15 +36,20 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
 @blp.roles_required(CLINIC)
 @checks_client_active  # its one SELECT reads the client's active flag
 @blp.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": {"oneOf": [CardCheckByIdentifierSchema, CardCheckByQrSchema]}}}})
-@blp.alt_response(200, schema=CardCheckResultSchema, description="the decision (always 200; 205 for an ill-formed request)")
+    "schema": {"oneOf": [CardCheckByIdentifierSchema, CardCheckByQrSchema, CardCheckByScanSchema]}}}})
+@blp.alt_response(200, schema=CardCheckResultSchema,
+                  description="the decision (always 200; 205 for an ill-formed request)")
 def create_card_check():
-    """Check a card by identifier + name + date of birth, or by a scanned QR; the check is stored.
+    """Check a card by identifier + name + date of birth, by a signed QR, or by what the desk's
+    scanner typed (`scan`: chip-CCCD QR, legacy card QR, signed QR); the check is stored.
 
     A field missing or ill-formed (and a body that is not a JSON object at all) is answered 200 with
-    result_code 205, as the national gateway does."""
+    result_code 205, as the national gateway does. 401 from an address outside the client's
+    allow-list; 429 rate_limited past the per-client or per-staff limits."""
     actor = current_actor()
-    inp = card_checks.parse_clinic_body(request.get_json(silent=True))
+    require_allowed_address(actor.subject)
+    inp = scan.parse_clinic_request(request.get_json(silent=True))
+    count_check(actor.subject, inp.staff_cccd)
     outcome = card_checks.check(db.hot_path_runner(), client_id=actor.subject, facility_code=actor.facility_code,
                                 inp=inp, keys_dir=current_app.config["CARD_KEYS_DIR"])
     return jsonify(answer(outcome))

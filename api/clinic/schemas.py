@@ -22,6 +22,14 @@ class CardCheckByQrSchema(Schema):
     staff_name = fields.String(required=True)
 
 
+class CardCheckByScanSchema(Schema):
+    scan = fields.String(required=True, metadata={
+        "description": "the raw text the desk's barcode scanner typed: chip-CCCD QR, legacy BHYT card QR "
+                       "or signed card QR"})
+    staff_cccd = fields.String(required=True)
+    staff_name = fields.String(required=True)
+
+
 class CardCheckResultSchema(Schema):
     check_id = fields.String()
     result_code = fields.String(metadata={"description": "the national gateway's code (000-205)"})

@@ -13,11 +13,11 @@ from marshmallow import Schema, fields
 
 import db
 from api.smorest import accepts
-from auth.client_state import checks_client_active
-from auth.roles import CLINIC, current_actor
+from auth.roles import current_actor
 from services import card_checks, visits
 from services.audit import record
 
+from .credentials import gateway_credentials
 from .routes import GatewayRequestSchema, blp
 from .util import gateway_body, stamp
 
@@ -52,13 +52,12 @@ def history_item(visit, _facility_name) -> dict:
 
 
 @blp.route("/Lskcb2025", methods=["POST"])
-@blp.roles_required(CLINIC)
+@gateway_credentials
 @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 @blp.alt_response(200, schema=HistoryResponseSchema, description="maKetQua and the history (always 200)")
 @blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": GatewayRequestSchema},
     "application/x-www-form-urlencoded": {"schema": GatewayRequestSchema}}})
-@checks_client_active  # card_checks.check's SELECT reads the client's active flag
 def visit_history():
     """The holder's visit history, after the card check's identity rules (maKetQua as the check)."""
     actor = current_actor()

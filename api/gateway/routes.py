@@ -1,8 +1,9 @@
 """POST /api/egw/KQNhanLichSuKCB2024: the national gateway's card check, field for field
 (reference/domain.md §3.3), so a hospital system switches over by changing its base URL.
 
-Same decisions as /clinic/card-checks (services/card_checks.py); the clinic's Bearer token instead
-of the gateway's query-string token; a missing or bad token is a 401 problem document.
+Same decisions as /clinic/card-checks (services/card_checks.py); the gateway's credentials
+(query-string token or Bearer header, api/gateway/credentials.py); every failure answers in the
+gateway's JSON (`maKetQua` "401", "429", "205", "500"), never a problem page.
 """
 from __future__ import annotations
 
@@ -13,15 +14,19 @@ from marshmallow import Schema, fields
 
 import clock
 import db
+from api.clinic.desk import count_check
 from api.smorest import Blueprint, accepts
-from auth.client_state import checks_client_active
-from auth.roles import CLINIC, current_actor
+from auth.roles import current_actor
 from card_codes import MESSAGES
-from services import card_checks, copay
+from services import card_checks, copay, gateway_log
 from services.card_rows import CardRow, card_view
+
+from . import token
+from .credentials import gateway_credentials, install_error_answers
 
 blp = Blueprint("gateway", __name__, url_prefix="/api/egw",
                 description="National-gateway-compatible card check (KQNhanLichSuKCB2024)")
+install_error_answers(blp)
 GENDERS = {"male": "Nam", "female": "Nữ"}
 VN = timedelta(hours=7)
 
@@ -91,7 +96,7 @@ def _note(code: str, message: str, row: CardRow | None) -> str:
             f"Nơi KCBBĐ: {card.facility_code}; Hạn thẻ: {dmy(card.valid_from)} - {dmy(card.valid_to)}{five}).")
 
 
-def answer(outcome: card_checks.CheckOutcome) -> dict:
+def answer(outcome: card_checks.CheckOutcome, facility_code: str | None) -> dict:
     row = outcome.row if outcome.identity_matched else None
     new = outcome.renewed if row else None
     body = {name: None for name in GatewayResponseSchema().fields}
@@ -111,7 +116,7 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
         body["dsLichSuKT2018"] = [
             {"userKT": f"{c.facility_code}_BV", "thoiGianKT": _stamp(c.checked_at),
              "thongBao": MESSAGES.get(c.result_code, ""), "maLoi": c.result_code}
-            for c in card_checks.recent_checks_of_card(db.session(), row.card.id)
+            for c in gateway_log.facility_checks_of_card(db.session(), row.card.id, facility_code)
         ]
     if new is not None:
         renewed = card_view(new, clock.today())
@@ -123,28 +128,36 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
 
 
 @blp.route("/KQNhanLichSuKCB2024", methods=["POST"])
-@blp.roles_required(CLINIC)
-@checks_client_active  # its one SELECT reads the client's active flag
+@gateway_credentials
 @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
 @blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": GatewayRequestSchema},
     "application/x-www-form-urlencoded": {"schema": GatewayRequestSchema}}})
 @blp.alt_response(200, schema=GatewayResponseSchema, description="maKetQua and the card (always 200)")
+@blp.alt_response(401, description='{"maKetQua": "401"}: credentials missing, bad, expired, or from another address')
+@blp.alt_response(429, description='{"maKetQua": "429"}: the per-client or per-staff check limits')
+@blp.doc(security=[{"bearer": []}], parameters=[
+    {"in": "query", "name": name, "required": False, "schema": {"type": "string"},
+     "description": "gateway credentials from /api/token/take (or a Bearer header)"}
+    for name in ("token", "id_token", "username", "password")])
 def check_card():
     """The national gateway's card check: JSON or form; `ngaySinh` dd/mm/yyyy or ddmmyyyy.
 
     Decisions as POST /api/v1/clinic/card-checks; ill-formed input is maKetQua 205 (HTTP 200).
-    Authentication is the clinic's Bearer token (401 problem document without it)."""
+    Credentials: query `token`, `id_token`, `username`, `password` from /api/token/take, or a
+    Bearer header (HTTP 401 + maKetQua "401" without them; 429 + "429" past the limits)."""
     if request.mimetype == "application/json":
         body = request.get_json(silent=True)
     else:
         body = request.form.to_dict()
     actor = current_actor()
     inp = card_checks.parse_gateway_body(body)
+    count_check(actor.subject, inp.staff_cccd)
     outcome = card_checks.check(db.hot_path_runner(), client_id=actor.subject, facility_code=actor.facility_code,
                                 inp=inp, keys_dir=current_app.config["CARD_KEYS_DIR"])
-    return jsonify(answer(outcome))
+    return jsonify(answer(outcome, actor.facility_code))
 
 
 def register(api) -> None:
     api.register_blueprint(blp)
+    api.register_blueprint(token.blp)

@@ -46,7 +46,11 @@ def fault_app(cluster, app_config):
 
     upgrade(cluster.url)
     passwords.configure(fast=True)
-    application = create_app({**app_config, "DATABASE_URL": cluster.url})
+    # The clinic workers below make thousands of checks a minute through one staff member: the
+    # per-staff check limits (services/check_limits.py) are switched off, this test is about durability.
+    application = create_app({**app_config, "DATABASE_URL": cluster.url, "CLINIC_CHECKS_PER_STAFF_MINUTE": 0,
+                              "CLINIC_CHECKS_PER_STAFF_DAY": 0, "CLINIC_CHECKS_PER_CLIENT_MINUTE": 0,
+                              "CLINIC_CHECKS_PER_CLIENT_DAY": 0})
     yield application
     application.extensions["db"].dispose()
 

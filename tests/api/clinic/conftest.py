@@ -1,6 +1,7 @@
 import pytest
 
 from tests import factories as f
+from tests.api.cards.conftest import linked, with_card  # noqa: F401 (fixtures of the scan tests)
 from tests.api.clinic.cases import NOW, STAFF
 
 
