@@ -18,7 +18,7 @@ from services import card_checks, visits
 from services.audit import record
 
 from .credentials import gateway_credentials
-from .routes import GatewayRequestSchema, blp
+from .routes import GATEWAY_CREDENTIAL_PARAMETERS, GatewayRequestSchema, blp
 from .util import gateway_body, stamp
 
 HISTORY_LIMIT = 50
@@ -58,6 +58,8 @@ def history_item(visit, _facility_name) -> dict:
 @blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": GatewayRequestSchema},
     "application/x-www-form-urlencoded": {"schema": GatewayRequestSchema}}})
+@blp.alt_response(401, description='{"maKetQua": "401"}: credentials missing, bad, expired, or from another address')
+@blp.doc(security=[{"bearer": []}], parameters=GATEWAY_CREDENTIAL_PARAMETERS)
 def visit_history():
     """The holder's visit history, after the card check's identity rules (maKetQua as the check)."""
     actor = current_actor()

@@ -127,6 +127,12 @@ def answer(outcome: card_checks.CheckOutcome, facility_code: str | None) -> dict
     return body
 
 
+GATEWAY_CREDENTIAL_PARAMETERS = [
+    {"in": "query", "name": name, "required": False, "schema": {"type": "string"},
+     "description": "gateway credentials from /api/token/take (or a Bearer header)"}
+    for name in ("token", "id_token", "username", "password")]
+
+
 @blp.route("/KQNhanLichSuKCB2024", methods=["POST"])
 @gateway_credentials
 @accepts("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
@@ -136,10 +142,7 @@ def answer(outcome: card_checks.CheckOutcome, facility_code: str | None) -> dict
 @blp.alt_response(200, schema=GatewayResponseSchema, description="maKetQua and the card (always 200)")
 @blp.alt_response(401, description='{"maKetQua": "401"}: credentials missing, bad, expired, or from another address')
 @blp.alt_response(429, description='{"maKetQua": "429"}: the per-client or per-staff check limits')
-@blp.doc(security=[{"bearer": []}], parameters=[
-    {"in": "query", "name": name, "required": False, "schema": {"type": "string"},
-     "description": "gateway credentials from /api/token/take (or a Bearer header)"}
-    for name in ("token", "id_token", "username", "password")])
+@blp.doc(security=[{"bearer": []}], parameters=GATEWAY_CREDENTIAL_PARAMETERS)
 def check_card():
     """The national gateway's card check: JSON or form; `ngaySinh` dd/mm/yyyy or ddmmyyyy.
 

@@ -173,7 +173,7 @@ MATRIX = [
         json(lambda world, role: w.check_body(world.a_card, w.A_PERSON))),
     Row("POST", "/api/egw/KQNhanLichSuKCB2024", lambda _: "/api/egw/KQNhanLichSuKCB2024", gateway_clinics(200),
         json(lambda world, role: w.gateway_body(world.a_card, w.A_PERSON))),
-    Row("POST", "/api/egw/Lskcb2025", lambda _: "/api/egw/Lskcb2025", clinics(200),
+    Row("POST", "/api/egw/Lskcb2025", lambda _: "/api/egw/Lskcb2025", gateway_clinics(200),
         json(lambda world, role: w.gateway_body(world.a_card, w.A_PERSON))),
     # --- visits (issue 14; object-level cases in tests/api/visits) ----------------------------------------
     Row("POST", f"{API}/clinic/visits", lambda _: f"{API}/clinic/visits", clinics(200),

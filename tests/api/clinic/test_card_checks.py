@@ -194,7 +194,9 @@ def test_query_budget(app, client, session, clinic_headers, monkeypatch):
     with statements_sent(app, monkeypatch) as seen:
         assert post(client, clinic_headers, base_request("DN4010123456789"))["result_code"] == "000"
     assert seen.runner == ["SELECT", "INSERT"]
-    assert len(seen.engine) == (0 if app.extensions["db"].engine.dialect.name == "postgresql" else 2), seen.engine
+    # The check limits' counting is the throttle store's own cost (Redis, or its tables without Redis).
+    own = [s for s in seen.engine if "throttle_" not in s]
+    assert len(own) == (0 if app.extensions["db"].engine.dialect.name == "postgresql" else 2), own
 
 
 @pytest.mark.parametrize("who", ["anonymous", "citizen", "officer", "employer"])
