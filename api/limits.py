@@ -71,6 +71,7 @@ def address_limit(name: str):
             check(name)
             return fn(*args, **kwargs)
 
+        wrapper._address_limit = name  # api/openapi.py documents its 429 from this
         return wrapper
 
     return decorate

@@ -16,6 +16,7 @@ from marshmallow import INCLUDE, Schema, fields
 from auth.roles import roles_required
 from errors import AppError, PayloadTooLarge, ValidationFailed
 
+from . import openapi
 from .errors import PROBLEM_MIME, handle_http_exception
 
 JSON_TYPES = frozenset({"application/json"})
@@ -106,6 +107,12 @@ class JSONProvider(DefaultJSONProvider):
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, **kwargs):
+        """Every reader of the document (/openapi.json, tests, tools) gets it finished by api/openapi.py."""
+        super()._init_spec(**kwargs)
+        raw = self.spec.to_dict
+        self.spec.to_dict = lambda: openapi.complete(raw(), self._app)  # type: ignore[method-assign]
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)
