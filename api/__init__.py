@@ -21,6 +21,7 @@ class NoCookieSessions(SessionInterface):
 
 
 def register_blueprints(app: Flask) -> Api:
+    from . import docs
     from . import auth, cards, clinic, employer, gateway, health, links, me, oauth, officer, participation
 
     app.config.update(
@@ -30,8 +31,8 @@ def register_blueprints(app: Flask) -> Api:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
     )
+    docs.register(app)  # Swagger UI from the pinned package, and /docs/problems
     api = Api(app, spec_kwargs={
         "components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},

@@ -37,7 +37,7 @@ _HTTP_CODES = {
 def problem(status: int, code: str, detail: str | None = None, *, title: str | None = None,
             errors: dict | None = None, headers: dict | None = None, extra: dict | None = None) -> Response:
     body: dict[str, Any] = {
-        "type": "about:blank",
+        "type": "/docs/problems#" + code,  # a page per code (api/docs); relative to this server
         "title": title or _phrase(status),
         "status": status,
         "detail": detail or _phrase(status),

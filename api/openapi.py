@@ -24,7 +24,7 @@ BODY_METHODS = frozenset({"post", "put", "patch"})
 EXTRA: dict[str, tuple[int, ...]] = {
     "auth_register": (409,),
     "auth_register_verify": (404, 409),
-    "auth_login": (401, 423),
+    "auth_login": (401,),
     "auth_login_verify": (401, 404),
     "auth_otp_resend": (404,),
     "links_link_post": (404, 409, 429),
@@ -34,6 +34,11 @@ EXTRA: dict[str, tuple[int, ...]] = {
     "employer_enroll": (409,),
     "employer_terminate": (409,),
     "oauth_token": (400, 401),
+    "officer_approve_review": (409,),
+    "officer_reject_review": (409,),
+    "officer_revoke_card": (409,),
+    "me_totp_begin": (409,),
+    "me_totp_confirm": (400, 409),
 }
 _ENUM_TEXT = re.compile(r"^[a-z_]+(?: \| [a-z_]+)+$")
 _TEXT_MEDIA = ("image/svg+xml", "text/")

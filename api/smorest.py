@@ -31,7 +31,7 @@ class ProblemSchema(Schema):
         name = "Problem"
         unknown = INCLUDE  # documented as additionalProperties: true
 
-    type = fields.String(required=True, metadata={"example": "about:blank"})
+    type = fields.String(required=True, metadata={"example": "/docs/problems#not_found", "description": "/docs/problems#<code>, relative to this server"})
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
