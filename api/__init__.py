@@ -21,7 +21,7 @@ class NoCookieSessions(SessionInterface):
 
 
 def register_blueprints(app: Flask) -> Api:
-    from . import docs
+    from . import docs, headers
     from . import auth, cards, clinic, employer, gateway, health, links, me, oauth, officer, participation
 
     app.config.update(
@@ -33,6 +33,7 @@ def register_blueprints(app: Flask) -> Api:
         OPENAPI_SWAGGER_UI_PATH="docs",
     )
     docs.register(app)  # Swagger UI from the pinned package, and /docs/problems
+    app.after_request(headers.no_store_for_secrets)
     api = Api(app, spec_kwargs={
         "components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},

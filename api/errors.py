@@ -82,7 +82,8 @@ def handle_http_exception(error: HTTPException) -> Response:
         # Malformed JSON, wrong types, unknown fields: all one code (CONTRACT §1).
         return problem(422, "validation_error", "The request has invalid fields.", errors=errors)
     detail = data.get("message") or (error.description if status != 500 else None)
-    return problem(status, _HTTP_CODES.get(status, "error"), detail, headers=data.get("headers"))
+    headers = data.get("headers") or {k: v for k, v in error.get_headers() if k == "Allow"}  # 405 says what is
+    return problem(status, _HTTP_CODES.get(status, "error"), detail, headers=headers)
 
 
 def handle_app_error(error: AppError) -> Response:
