@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.sessions import SessionInterface
 
+from . import docs, headers
 from .smorest import Api
 
 API_PREFIX = "/api/v1"
@@ -21,7 +22,6 @@ class NoCookieSessions(SessionInterface):
 
 
 def register_blueprints(app: Flask) -> Api:
-    from . import docs, headers
     from . import auth, cards, clinic, employer, gateway, health, links, me, oauth, officer, participation
 
     app.config.update(

@@ -1,17 +1,18 @@
 """The finishing pass over the whole OpenAPI document, run every time it is served.
 
 It is a rule per fact, not an edit per route, so that a route added later is finished the same way:
-every operation gets an `operationId` (its Flask endpoint), the problem answers it can give
-(401/403 from the role decorator, 404 for a path parameter, 415/422 for a body, 429 for an address
-limit, plus the few a view's rules add, in `EXTRA`), a binary schema for a non-JSON download, one
-media type per request body (JSON; a generated client cannot take two), `required` on every field of a response schema (unless `x-optional`), an `enum`
-for a status field documented as `a | b | c`, and `servers`.
+every operation gets an `operationId` (its Flask endpoint), the problem answers it can give (401/403
+from the role decorator, 404 for a path parameter, 415/422 for a body, 429 for an address limit,
+plus the few a view's rules add, in `EXTRA`), a binary schema for a non-JSON download, one media
+type per request body (JSON; a generated client cannot take two), `required` on every field of a
+response schema (unless `x-optional`), an `enum` for a status field documented as `a | b | c`, and
+`servers`.
 """
 from __future__ import annotations
 
 import re
-from http import HTTPStatus
 from copy import deepcopy
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, has_request_context, request
@@ -48,7 +49,7 @@ def complete(doc: dict, app: Flask) -> dict:
     doc = deepcopy(doc)
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     endpoints = _endpoints(app)
-    used = set()
+    used: set[str] = set()
     response_refs: set[str] = set()
     request_refs: set[str] = set()
     for path, ops in doc.get("paths", {}).items():
@@ -76,7 +77,7 @@ def complete(doc: dict, app: Flask) -> dict:
 
 
 def _endpoints(app: Flask) -> dict[tuple[str, str], str]:
-    found = {}
+    found: dict[tuple[str, str], str] = {}
     for rule in app.url_map.iter_rules():
         path = FlaskPlugin.flaskpath2openapi(rule.rule)
         for method in rule.methods or ():

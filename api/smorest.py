@@ -4,8 +4,8 @@ from __future__ import annotations
 import http
 import json
 import re
-from copy import deepcopy
 from collections.abc import Callable
+from copy import deepcopy
 
 import flask_smorest
 from flask import current_app, request
@@ -31,7 +31,8 @@ class ProblemSchema(Schema):
         name = "Problem"
         unknown = INCLUDE  # documented as additionalProperties: true
 
-    type = fields.String(required=True, metadata={"example": "/docs/problems#not_found", "description": "/docs/problems#<code>, relative to this server"})
+    type = fields.String(required=True, metadata={"example": "/docs/problems#not_found",
+                                                  "description": "/docs/problems#<code>, relative to this server"})
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)

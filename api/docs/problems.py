@@ -19,8 +19,8 @@ class ProblemCode(NamedTuple):
     detail: str
 
 
-def _subclasses(cls: type) -> list[type]:
-    found = []
+def _subclasses(cls: type[AppError]) -> list[type[AppError]]:
+    found: list[type[AppError]] = []
     for sub in cls.__subclasses__():
         found.append(sub)
         found.extend(_subclasses(sub))
@@ -42,9 +42,10 @@ def table() -> list[ProblemCode]:
     for status, code in _HTTP_CODES.items():
         rows[code] = ProblemCode(code, status, "")
     for cls in _subclasses(AppError):
-        code = getattr(cls, "code", None)
-        if not code or not isinstance(code, str):
+        found_code: object = getattr(cls, "code", None)
+        if not isinstance(found_code, str) or not found_code:
             continue
+        code = found_code
         detail = cls.__dict__.get("detail") or ""
         old = rows.get(code)
         if old is None or (not old.detail and detail):
