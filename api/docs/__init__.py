@@ -24,5 +24,5 @@ def problem_page() -> str:
 
 def register(app: Flask) -> None:
     """Before the API's own /docs rule is built, so flask-smorest renders Swagger UI from here."""
-    app.config["OPENAPI_SWAGGER_UI_URL"] = ASSETS
+    app.config.update(OPENAPI_SWAGGER_UI_URL=ASSETS)
     app.register_blueprint(blp)
