@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.sessions import SessionInterface
 
+from . import docs, headers
 from .smorest import Api
 
 API_PREFIX = "/api/v1"
@@ -32,8 +33,9 @@ def register_blueprints(app: Flask) -> Api:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
     )
+    docs.register(app)  # Swagger UI from the pinned package, and /docs/problems
+    app.after_request(headers.no_store_for_secrets)
     api = Api(app, spec_kwargs={
         "components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},

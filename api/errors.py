@@ -37,7 +37,7 @@ _HTTP_CODES = {
 def problem(status: int, code: str, detail: str | None = None, *, title: str | None = None,
             errors: dict | None = None, headers: dict | None = None, extra: dict | None = None) -> Response:
     body: dict[str, Any] = {
-        "type": "about:blank",
+        "type": "/docs/problems#" + code,  # a page per code (api/docs); relative to this server
         "title": title or _phrase(status),
         "status": status,
         "detail": detail or _phrase(status),
@@ -82,7 +82,8 @@ def handle_http_exception(error: HTTPException) -> Response:
         # Malformed JSON, wrong types, unknown fields: all one code (CONTRACT §1).
         return problem(422, "validation_error", "The request has invalid fields.", errors=errors)
     detail = data.get("message") or (error.description if status != 500 else None)
-    return problem(status, _HTTP_CODES.get(status, "error"), detail, headers=data.get("headers"))
+    headers = data.get("headers") or {k: v for k, v in error.get_headers() if k == "Allow"}  # 405 says what is
+    return problem(status, _HTTP_CODES.get(status, "error"), detail, headers=headers)
 
 
 def handle_app_error(error: AppError) -> Response:

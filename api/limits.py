@@ -81,6 +81,7 @@ def address_limit(name: str, *, failures_only: bool = False, exempt: Callable[[]
                     _ask_after_failure(name)
                 raise
 
+        wrapper._address_limit = name  # api/openapi.py documents its 429 from this
         return wrapper
 
     return decorate

@@ -4,8 +4,8 @@ from __future__ import annotations
 import http
 import json
 import re
-from copy import deepcopy
 from collections.abc import Callable
+from copy import deepcopy
 
 import flask_smorest
 from flask import current_app, request
@@ -16,7 +16,7 @@ from marshmallow import INCLUDE, Schema, fields
 from auth.roles import roles_required
 from errors import AppError, PayloadTooLarge, ValidationFailed
 
-from . import text_guard
+from . import openapi, text_guard
 from .errors import PROBLEM_MIME, handle_http_exception
 
 JSON_TYPES = frozenset({"application/json"})
@@ -31,7 +31,8 @@ class ProblemSchema(Schema):
         name = "Problem"
         unknown = INCLUDE  # documented as additionalProperties: true
 
-    type = fields.String(required=True, metadata={"example": "about:blank"})
+    type = fields.String(required=True, metadata={"example": "/docs/problems#not_found",
+                                                  "description": "/docs/problems#<code>, relative to this server"})
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
@@ -107,6 +108,12 @@ class JSONProvider(DefaultJSONProvider):
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, **kwargs):
+        """Every reader of the document (/openapi.json, tests, tools) gets it finished by api/openapi.py."""
+        super()._init_spec(**kwargs)
+        raw = self.spec.to_dict
+        self.spec.to_dict = lambda: openapi.complete(raw(), self._app)  # type: ignore[method-assign]
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)

@@ -53,7 +53,7 @@ def _qr_image(kind: str, mimetype: str) -> Response:
     # M with segno's boost: Q (25 %) whenever it fits in the same symbol version.
     qr = segno.make(_qr_payload(), error="m", micro=False)
     out = io.BytesIO()
-    qr.save(out, kind=kind, scale=6, border=4)
+    qr.save(out, kind=kind, scale=6, border=4, light="white")  # opaque: decodable on a dark screen too
     return Response(out.getvalue(), mimetype=mimetype)
 
 
@@ -101,6 +101,7 @@ def revoked(args):
 def _jwks_response() -> Response:
     resp = jsonify(card_signing.jwks(_keys_dir()))
     resp.headers["Cache-Control"] = "public, max-age=300"
+    resp.headers["Access-Control-Allow-Origin"] = "*"  # public keys: a browser verifier on any origin may fetch them
     return resp
 
 

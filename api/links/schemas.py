@@ -62,10 +62,10 @@ class LinkRequestSchema(Schema):
 
 class LinkResultSchema(Schema):
     status = fields.String(metadata={"description": "linked | pending_review"})
-    bhxh_code = fields.String()
-    cccd = fields.String()
-    linked_at = fields.DateTime()
-    review_id = fields.Integer()
+    bhxh_code = fields.String(metadata={"x-optional": True})  # linked: these three; pending: review_id
+    cccd = fields.String(metadata={"x-optional": True})
+    linked_at = fields.DateTime(metadata={"x-optional": True})
+    review_id = fields.Integer(metadata={"x-optional": True})
 
     @post_dump
     def _drop_empty(self, data: dict, **kwargs) -> dict:

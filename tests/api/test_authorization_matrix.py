@@ -101,6 +101,8 @@ MATRIX = [
     # --- public ---------------------------------------------------------------------------------------
     Row("GET", "/healthz", lambda _: "/healthz", everyone(200)),
     Row("GET", "/readyz", lambda _: "/readyz", everyone(200)),
+    Row("GET", "/docs/assets/<path:name>", lambda _: "/docs/assets/swagger-ui.css", everyone(200)),
+    Row("GET", "/docs/problems", lambda _: "/docs/problems", everyone(200)),
     Row("GET", "/.well-known/jwks.json", lambda _: "/.well-known/jwks.json", everyone(200)),
     Row("GET", f"{API}/.well-known/jwks.json", lambda _: f"{API}/.well-known/jwks.json", everyone(200)),
     Row("POST", f"{API}/auth/register", lambda _: f"{API}/auth/register", everyone(202),
