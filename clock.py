@@ -1,13 +1,13 @@
 """The one source of "now". Tests replace `clock.now` to control time; call it as `clock.now()`."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 VN_OFFSET = timedelta(hours=7)
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today() -> date:

@@ -22,9 +22,24 @@ class NoCookieSessions(SessionInterface):
 
 
 def register_blueprints(app: Flask) -> Api:
-    from . import (auth, births, campaign, cards, clinic, employer, family, gateway, health, links, me, oauth,
-                   officer, participation)
-    from . import notifications, visits
+    from . import (
+        auth,
+        births,
+        campaign,
+        cards,
+        clinic,
+        employer,
+        family,
+        gateway,
+        health,
+        links,
+        me,
+        notifications,
+        oauth,
+        officer,
+        participation,
+        visits,
+    )
 
     app.config.update(
         API_TITLE="VssID-style health-insurance backend",

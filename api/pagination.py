@@ -1,7 +1,8 @@
 """`?page=&per_page=` (max 100) and the `{items, page, per_page, total}` envelope (CONTRACT §1)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select

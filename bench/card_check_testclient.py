@@ -15,7 +15,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,7 +29,7 @@ STAFF = ("001095012345", "Lê Văn Cường")
 def arrange(session, persons: int) -> list[dict]:
     from models import ApiClient, Card, ClinicStaff, Facility, InsuredPerson
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     session.add(Facility(code="01001", name="Bệnh viện Bạch Mai"))
     session.add(ApiClient(client_id="clinic_bench", secret_hash="x" * 64, kind="clinic", name="Bench",
                           facility_code="01001", created_at=now))

@@ -21,7 +21,7 @@ import random
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -67,7 +67,7 @@ def plain_insert(app, rows: list[dict]) -> float:
     from models import Card, Employment, InsuredPerson, new_id
     from services import bulk_sql
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     session = app.extensions["db"].factory()
     started = time.perf_counter()
     persons = [{"bhxh_code": f"01{i:08d}", "cccd": r["cccd"], "full_name": r["full_name"],

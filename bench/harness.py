@@ -16,7 +16,7 @@ import tempfile
 import time
 import traceback
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import scenarios
@@ -167,7 +167,7 @@ def run(opts: Options) -> int:
     from cli.database import upgrade
 
     started = time.monotonic()
-    wall_start = datetime.now(timezone.utc)
+    wall_start = datetime.now(UTC)
     ensure_wrk()
     machine = machine_info()
     commit = git_commit()

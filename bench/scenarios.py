@@ -13,7 +13,7 @@ operator CLI, `ctx.app()` for an in-process app with the server's key, `ctx.http
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from bench.base import log
 from bench.context import Context

@@ -6,7 +6,7 @@ exits with status 1.
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import click
 from flask.cli import AppGroup

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Iterable, Sequence
 from urllib.parse import urljoin
 
 from sqlalchemy import select

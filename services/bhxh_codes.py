@@ -9,7 +9,7 @@ insured_persons.bhxh_code is the final guard against a concurrent batch drawing 
 from __future__ import annotations
 
 import secrets
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

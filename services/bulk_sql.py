@@ -9,7 +9,8 @@ Elsewhere (SQLite, in-process, no round trips) SQLAlchemy's own bulk paths are u
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import JSON, insert, text, update
 from sqlalchemy.dialects import postgresql

@@ -89,7 +89,7 @@ class Verifier:
                 self.keys.setdefault(kid, []).append(key)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Verifier":
+    def from_file(cls, path: str | Path) -> Verifier:
         return cls(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def verify(self, payload: str, now: float | None = None) -> Verdict:

@@ -1,7 +1,7 @@
 """The current card, its status on a day, its view (CONTRACT §4), and the signed QR payload."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
@@ -66,7 +66,7 @@ def signed_qr(row: CardRow, keys_dir: str) -> tuple[str, datetime] | tuple[None,
     if status_on(row.card, clock.today()) != ACTIVE:
         return None, None
     claims = qr_claims(row, now)
-    return card_signing.sign(keys_dir, claims), datetime.fromtimestamp(claims["exp"], timezone.utc)
+    return card_signing.sign(keys_dir, claims), datetime.fromtimestamp(claims["exp"], UTC)
 
 
 _NEWEST = _CARD_T.alias("newest")

@@ -15,7 +15,8 @@ Both behave like any other challenge whose code is never right.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import case, update
 from sqlalchemy.orm import Session, object_session
@@ -25,7 +26,12 @@ from auth import otp, secrets_box
 from errors import AppError, BadRequest, ChallengeNotFound, InvalidOtp, RateLimited
 from models import Account, OtpChallenge, new_id
 from policy import (
-    MAX_CHALLENGE_AGE, OTP_MAX_ATTEMPTS, OTP_TTL, RESEND_COOLDOWN_DETAIL, RESEND_COOLDOWN_S, SMS_PER_PHONE_PER_HOUR,
+    MAX_CHALLENGE_AGE,
+    OTP_MAX_ATTEMPTS,
+    OTP_TTL,
+    RESEND_COOLDOWN_DETAIL,
+    RESEND_COOLDOWN_S,
+    SMS_PER_PHONE_PER_HOUR,
     SMS_WARNING,
 )
 from services import outbox

@@ -6,10 +6,9 @@ one round trip. A refused check is not counted and not stored: it never reached 
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
-
-import logging
 
 from auth.throttle import ThrottleUnavailable
 from errors import RateLimited

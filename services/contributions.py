@@ -7,8 +7,8 @@ rounded shares, so employer + employee == total always holds.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Rates:
     employee_permille: int = 105
 
     @classmethod
-    def from_config(cls, cfg: Mapping) -> "Rates":
+    def from_config(cls, cfg: Mapping) -> Rates:
         """The rates config.load declared; a key left out keeps the legal default above."""
         keys = {"BASE_SALARY_VND": "base_salary", "CONTRIBUTION_CAP_MULTIPLE": "cap_multiple",
                 "EMPLOYER_RATE_PERMILLE": "employer_permille", "EMPLOYEE_RATE_PERMILLE": "employee_permille"}

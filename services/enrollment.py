@@ -12,9 +12,10 @@ bhxh_code_not_found, bhxh_code_mismatch, card_revoked, ambiguous_person and empl
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

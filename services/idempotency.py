@@ -23,8 +23,9 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError

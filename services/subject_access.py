@@ -7,7 +7,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
-    Account, AuditEvent, Card, CardCheck, Consent, Dependant, Employment, Facility, LinkRequest, LoginSession,
+    Account,
+    AuditEvent,
+    Card,
+    CardCheck,
+    Consent,
+    Dependant,
+    Employment,
+    Facility,
+    LinkRequest,
+    LoginSession,
 )
 from services import audit
 from services.people import person_of

@@ -7,7 +7,7 @@ import contextvars
 import json
 import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -52,7 +52,7 @@ class Clock:
     """A controllable `clock.now()`: starts at the real time, moves only when told."""
 
     def __init__(self) -> None:
-        self.current = datetime.now(timezone.utc).replace(microsecond=0)
+        self.current = datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.current

@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
@@ -29,7 +29,7 @@ from tests.api.links.helpers import body as link_body
 from tests.conftest import _clean
 
 API = "/api/v1"
-NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 CITIZEN = {"phone": "0912345678", "password": "Hoa-sen-nở-2024", "new_password": "Một-mật-khẩu-mới-99",
            "name": "Nguyễn Văn An"}
 OTHER = {"phone": "0933444555", "password": "Sông-Hồng-chảy-77", "name": "Trần Văn Bảo"}

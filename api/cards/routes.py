@@ -8,11 +8,11 @@ from flask import Response, current_app, jsonify, request
 
 import db
 from api import API_PREFIX
-from errors import NotFound
 from api.pagination import PageArgs, page_schema, paginate
-from auth.roles import CITIZEN, CLINIC, current_actor
-from services import card_checks, card_signing, cards
 from api.smorest import Blueprint
+from auth.roles import CITIZEN, CLINIC, current_actor
+from errors import NotFound
+from services import card_checks, card_signing, cards
 
 from .schemas import CardCheckItemSchema, JwksSchema, MyCardSchema, RevokedArgs, RevokedFeedSchema
 

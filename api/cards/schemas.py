@@ -1,7 +1,7 @@
 """Shapes of the card endpoints (documentation and query parsing)."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
@@ -72,7 +72,7 @@ class RevokedArgs(Schema):
     def _representable(self, value, **_kwargs):
         # 0001-01-01T00:00+00:01 parses, but has no UTC instant a database column can hold.
         try:
-            value.astimezone(timezone.utc)
+            value.astimezone(UTC)
         except OverflowError:
             raise ValidationError("The time is out of range.") from None
 

@@ -16,7 +16,10 @@ from services.contributions import Rates
 from . import parsing
 from .identity_schemas import EmployeeListArgs
 from .schemas import (
-    EmployeePageSchema, EnrollmentAnswerSchema, EnrollmentRequestSchema, TerminationAnswerSchema,
+    EmployeePageSchema,
+    EnrollmentAnswerSchema,
+    EnrollmentRequestSchema,
+    TerminationAnswerSchema,
     TerminationRequestSchema,
 )
 

@@ -6,8 +6,8 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 import clock
-from services.linking import ConsentRequired
 from services.identifiers import GENDERS, check_bhxh, check_cccd
+from services.linking import ConsentRequired
 
 CONSENT_MESSAGE = "Bạn phải đồng ý cho phép đối chiếu và gắn số CCCD (consent must be true)."
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Response, request
 
 import db
-from errors import ValidationFailed
 from api.pagination import PageArgs, page_schema, paginate
 from api.smorest import Blueprint
 from auth.roles import CITIZEN, CLINIC, current_actor
+from errors import ValidationFailed
 from services import visits
 from services.cards import person_of_account
 

@@ -8,7 +8,7 @@ facility 01001, the other clinic at 79001 with its own staff. The clock is froze
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from services import api_clients
 from tests import factories as f
@@ -16,7 +16,7 @@ from tests.api.employer import helpers as emp
 from tests.api.links.helpers import an_in_registry_and_insured
 from tests.api.links.helpers import body as link_body
 
-NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 API = "/api/v1"
 STAFF = ("001095012345", "Lê Văn Cường")
 OTHER_STAFF = ("079090000123", "Phạm Văn Dũng")

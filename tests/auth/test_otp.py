@@ -1,5 +1,5 @@
 """auth/otp.py: codes, keyed hashes, TOTP steps."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
@@ -38,7 +38,7 @@ def totp():
 
 
 def test_totp_step_accepts_one_step_either_side(totp):
-    now = datetime(2025, 6, 1, 8, 0, 10, tzinfo=timezone.utc)
+    now = datetime(2025, 6, 1, 8, 0, 10, tzinfo=UTC)
     step = totp.timecode(now)
     assert otp.totp_step(totp.secret, totp.at(now), now) == step
     assert otp.totp_step(totp.secret, totp.at(now - timedelta(seconds=30)), now) == step - 1

@@ -94,7 +94,7 @@ def test_create_birth_registry_client(runner, client, session):
     cl = session.get(ApiClient, out["client_id"])
     assert cl.kind == "birth_registry" and cl.secret_hash != out["client_secret"]
     assert (cl.facility_code, cl.unit_code, cl.province_code) == (None, None, None)
-    token = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials", 
+    token = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials",
         "client_id": out["client_id"], "client_secret": out["client_secret"]})
     assert token.status_code == 200
 

@@ -1,7 +1,7 @@
 import json
-from datetime import datetime, timedelta
 import os
 import stat
+from datetime import datetime, timedelta
 from pathlib import Path
 
 

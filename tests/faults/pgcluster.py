@@ -47,7 +47,7 @@ class ThrowawayCluster:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
 
-    def init(self) -> "ThrowawayCluster":
+    def init(self) -> ThrowawayCluster:
         self._run(_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         return self
 

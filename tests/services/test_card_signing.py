@@ -5,7 +5,7 @@ import json
 import os
 import stat
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives import serialization
 
@@ -69,7 +69,7 @@ def test_keys_loaded_once_until_the_manifest_changes(tmp_path, monkeypatch):
 
 def test_rotate_switches_the_signer_and_keeps_the_old_key_published(tmp_path, monkeypatch):
     folder = tmp_path / "keys"
-    t0 = datetime(2026, 6, 15, tzinfo=timezone.utc)
+    t0 = datetime(2026, 6, 15, tzinfo=UTC)
     monkeypatch.setattr(clock, "now", lambda: t0)
     old_payload = card_signing.sign(folder, CLAIMS)
     old_kid = json.loads(b64url_decode(old_payload.split(".")[0]))["kid"]

@@ -1,5 +1,5 @@
 """Card status and QR expiry rules, on plain objects (no database)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -26,12 +26,12 @@ def test_status_on(kw, day, expected):
 
 
 def test_end_of_validity_is_midnight_in_vietnam():
-    assert end_of_validity(date(2026, 12, 31)) == datetime(2026, 12, 31, 17, 0, tzinfo=timezone.utc)
+    assert end_of_validity(date(2026, 12, 31)) == datetime(2026, 12, 31, 17, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("now,valid_to,exp", [
-    (datetime(2026, 6, 1, tzinfo=timezone.utc), date(2026, 12, 31), datetime(2026, 7, 1, tzinfo=timezone.utc)),
-    (datetime(2026, 12, 20, tzinfo=timezone.utc), date(2026, 12, 31), datetime(2026, 12, 31, 17, tzinfo=timezone.utc)),
+    (datetime(2026, 6, 1, tzinfo=UTC), date(2026, 12, 31), datetime(2026, 7, 1, tzinfo=UTC)),
+    (datetime(2026, 12, 20, tzinfo=UTC), date(2026, 12, 31), datetime(2026, 12, 31, 17, tzinfo=UTC)),
 ])
 def test_qr_exp_is_the_earlier_of_30_days_and_the_card_end(now, valid_to, exp):
     person = InsuredPerson(full_name="A", date_of_birth=date(1995, 3, 5), gender="male", cccd="001095000001")

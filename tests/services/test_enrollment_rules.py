@@ -21,7 +21,7 @@ def test_issuing_agency_names():
     assert provinces.issuing_agency("46", after) == "BHXH thành phố Huế"
     assert provinces.issuing_agency("02", after) == "BHXH tỉnh Hà Giang"  # retired code keeps its name
     assert provinces.issuing_agency("97", after) == "BHXH Bộ Quốc phòng"
-    from services.identifiers import OLD_PROVINCES, NEW_PROVINCES
+    from services.identifiers import NEW_PROVINCES, OLD_PROVINCES
 
     assert set(provinces.OLD_NAMES) == OLD_PROVINCES and set(provinces.NEW_NAMES) == NEW_PROVINCES
 

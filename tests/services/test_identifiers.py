@@ -6,7 +6,13 @@ from datetime import date
 import pytest
 
 from services.identifiers import (
-    PROVINCES, card_number, century_sex_digit, check_bhxh, check_card_number, check_cccd, normalize_identifier,
+    PROVINCES,
+    card_number,
+    century_sex_digit,
+    check_bhxh,
+    check_card_number,
+    check_cccd,
+    normalize_identifier,
     normalize_phone,
 )
 from services.names import initials, same_name

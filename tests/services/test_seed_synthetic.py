@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -15,7 +15,7 @@ from services.seed_synthetic import facilities, seed_synthetic
 from tests import factories
 
 TODAY = date(2026, 3, 15)
-NOW = datetime(2026, 3, 15, 2, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 15, 2, 30, tzinfo=UTC)
 DECREASE_REASONS = {"stopped", "transfer_out_of_province", "transfer_in_province"}
 
 

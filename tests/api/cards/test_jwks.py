@@ -1,6 +1,7 @@
 
 from services.card_verifier import Verifier
 
+
 def test_jwks_at_the_root_and_under_the_prefix(client):
     root = client.get("/.well-known/jwks.json")
     prefixed = client.get("/api/v1/.well-known/jwks.json")

@@ -1,6 +1,6 @@
 import json
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -55,7 +55,7 @@ def test_qr_claims_and_expiry(client, with_card):
         "f": "01001", "vf": "2026-01-01", "vt": "2026-12-31", "iat": 0, "exp": 0}
     assert claims["iat"] == int(NOW.timestamp())
     assert claims["exp"] == int((NOW + timedelta(days=30)).timestamp())
-    assert body["qr_expires_at"] == datetime.fromtimestamp(claims["exp"], timezone.utc).isoformat()
+    assert body["qr_expires_at"] == datetime.fromtimestamp(claims["exp"], UTC).isoformat()
     assert person.cccd not in json.dumps(claims) and person.cccd not in body["qr"]
 
 
@@ -64,7 +64,7 @@ def test_qr_never_outlives_the_card(client, session, linked):
     f.card(session, person, valid_to=date(2026, 6, 20))
     claims = claims_of(client.get(URL, headers=headers).get_json()["qr"])
     # End of 20/06/2026 in Vietnam = 2026-06-20T17:00:00Z.
-    assert claims["exp"] == int(datetime(2026, 6, 20, 17, 0, tzinfo=timezone.utc).timestamp())
+    assert claims["exp"] == int(datetime(2026, 6, 20, 17, 0, tzinfo=UTC).timestamp())
 
 
 def test_qr_verifies_with_the_published_jwks(client, with_card):

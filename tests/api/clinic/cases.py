@@ -2,13 +2,13 @@
 the gateway endpoint's table tests. Every case runs with the clock frozen at NOW."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Callable
+from datetime import UTC, date, datetime
 
 from tests import factories as f
 
-NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)  # 10:00 in Vietnam
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
 TODAY = date(2026, 6, 15)
 STAFF = ("001095012345", "Lê Văn Cường")
 HOLDER = {"full_name": "Nguyễn Văn An", "date_of_birth": date(1995, 3, 5)}

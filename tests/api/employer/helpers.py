@@ -5,7 +5,7 @@ import csv
 import io
 import itertools
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import insert
 
@@ -13,7 +13,7 @@ import clock
 from models import RegistryRecord
 from services.identifiers import century_sex_digit
 
-NOW = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội, 2026-11-25
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội, 2026-11-25
 ENROLL = "/api/v1/employer/enrollments"
 TERMINATE = "/api/v1/employer/terminations"
 EMPLOYEES = "/api/v1/employer/employees"

@@ -1,7 +1,7 @@
 """POST /employer/enrollments (báo tăng), CONTRACT §6."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -250,7 +250,7 @@ def test_reenrollment_in_the_same_province_reactivates_the_card(client, session,
     register(session, body)
     first = enroll(client, headers, body).get_json()["results"][0]
     terminate(client, headers, [{"cccd": body[0]["cccd"], "end_month": "2026-11", "reason": "stopped"}])
-    now.set(datetime(2027, 1, 10, 3, 0, tzinfo=timezone.utc))
+    now.set(datetime(2027, 1, 10, 3, 0, tzinfo=UTC))
     again = enroll(client, headers, [{**body[0], "start_month": "2027-01", "primary_care_facility_code": "79001"}]
                    ).get_json()["results"][0]
     assert again["status"] == "enrolled" and again["card_number"] == first["card_number"]
@@ -291,7 +291,7 @@ def test_idempotency(client, session, employer):
     assert as_csv.status_code == 200 and as_csv.get_json() == first.get_json()
     assert count(session, InsuredPerson) == persons and count(session, Batch) == 1
     assert_problem(enroll(client, headers, body[:1], idem="batch-1"), 422, "idempotency_key_reused")
-    from .helpers import post, TERMINATE
+    from .helpers import TERMINATE, post
     resp = post(client, TERMINATE, headers, [{"cccd": body[0]["cccd"], "end_month": "2026-11", "reason": "stopped"}],
                 "batch-1")
     assert_problem(resp, 422, "idempotency_key_reused")

@@ -1,7 +1,6 @@
 """GET /me/data: a citizen sees everything held about them, and nothing of anyone else."""
 from __future__ import annotations
 
-
 from sqlalchemy import select
 
 from models import AuditEvent, CardCheck
