@@ -16,7 +16,8 @@ class InsuredPerson(Base):
     bhxh_code: Mapped[str] = mapped_column(String(10), unique=True)
     cccd: Mapped[str | None] = mapped_column(String(12), unique=True)  # the record "carries" the CCCD
     full_name: Mapped[str] = mapped_column(String(200))
-    date_of_birth: Mapped[date]
+    date_of_birth: Mapped[date]  # unknown parts are 1; what is known is the precision
+    date_of_birth_precision: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
     gender: Mapped[str] = mapped_column(String(6))
     address: Mapped[str | None] = mapped_column(String(500))
     phone: Mapped[str | None] = mapped_column(String(16))

@@ -33,6 +33,7 @@ class LinkRequest(Base):
     # What the registry confirmed (the officer corrects the record to this on approval).
     registry_full_name: Mapped[str] = mapped_column(String(200))
     registry_date_of_birth: Mapped[date]
+    registry_date_of_birth_precision: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
     registry_gender: Mapped[str] = mapped_column(String(6))
     status: Mapped[str] = mapped_column(String(16), index=True)  # linked | pending_review | rejected
     reason: Mapped[str | None] = mapped_column(String(1000))  # the officer's rejection reason

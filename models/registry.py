@@ -14,7 +14,8 @@ class RegistryRecord(Base):
 
     cccd: Mapped[str] = mapped_column(String(12), primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    date_of_birth: Mapped[date]
+    date_of_birth: Mapped[date]  # unknown parts are 1; what is known is the precision
+    date_of_birth_precision: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
     gender: Mapped[str] = mapped_column(String(6))  # male | female
     address: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime]
