@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class Precision(StrEnum):
@@ -131,3 +132,15 @@ class BirthDate:
 
     def __str__(self) -> str:
         return self.iso()
+
+
+def of_record(record: Any, prefix: str = "") -> BirthDate:
+    """The birth date of a row holding `<prefix>date_of_birth` and `<prefix>date_of_birth_precision`
+    (a person, a registry row, a link request's registry copy with prefix `registry_`)."""
+    return BirthDate.stored(getattr(record, f"{prefix}date_of_birth"),
+                            getattr(record, f"{prefix}date_of_birth_precision", None))
+
+
+def stored_columns(value: BirthDate, prefix: str = "") -> dict[str, Any]:
+    """The two column values of a birth date, keyed as the tables name them."""
+    return {f"{prefix}date_of_birth": value.as_date, f"{prefix}date_of_birth_precision": value.precision.value}

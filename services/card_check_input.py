@@ -5,15 +5,13 @@ and the check answers 205 for it.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
+from services.birth_dates import BirthDate
 from services.identifiers import check_cccd
 
 MAX_NAME = 200
-_DMY = re.compile(r"^(\d{2})/?(\d{2})/?(\d{4})$")
 
 
 @dataclass
@@ -22,7 +20,7 @@ class CheckInput:
 
     identifier: str | None = None
     full_name: str | None = None
-    date_of_birth: date | None = None
+    date_of_birth: BirthDate | None = None
     staff_cccd: str | None = None
     staff_name: str | None = None
     qr: str | None = None
@@ -47,22 +45,23 @@ def _staff_cccd(body: dict, name: str, invalid: list[str]) -> str | None:
     return value
 
 
-def parse_iso_date(value: Any) -> date | None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+def parse_iso_date(value: Any) -> BirthDate | None:
+    """A birth date as `YYYY-MM-DD`, `YYYY-MM` or `YYYY`; None for anything else."""
+    if not isinstance(value, str):
         return None
     try:
-        return date.fromisoformat(value.strip())
+        return BirthDate.parse_iso(value)
     except ValueError:
         return None
 
 
-def parse_gateway_date(value: Any) -> date | None:
-    """`dd/mm/yyyy` or `ddmmyyyy` (the gateway's spec and its own example disagree; take both)."""
-    found = _DMY.fullmatch(value.strip()) if isinstance(value, str) else None
-    if not found:
+def parse_gateway_date(value: Any) -> BirthDate | None:
+    """`dd/mm/yyyy`, `mm/yyyy`, `yyyy` or `ddmmyyyy` (the gateway's spec and its own example disagree;
+    hospital systems send the short forms for people whose full birth date is unknown)."""
+    if not isinstance(value, str):
         return None
     try:
-        return date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
+        return BirthDate.parse_gateway(value)
     except ValueError:
         return None
 

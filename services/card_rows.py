@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from card_codes import EXPIRED, CardStatus
 from models import Card, InsuredPerson
+from services.birth_dates import of_record
 from services.identifiers import BENEFIT_RATES
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class PersonValues(NamedTuple):
     date_of_birth: date
     gender: str
     address: str | None
+    date_of_birth_precision: str
 
 
 def _columns(table, row_type: type[tuple]) -> list[Column]:
@@ -92,7 +94,7 @@ def card_view(row: CardRow, day: date) -> dict:
         "card_number": card.card_number,
         "bhxh_code": person.bhxh_code,
         "full_name": person.full_name,
-        "date_of_birth": person.date_of_birth.isoformat(),
+        "date_of_birth": of_record(person).iso(),  # in the precision held
         "gender": person.gender,
         "object_code": card.object_code,
         "benefit_level": card.benefit_level,

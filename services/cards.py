@@ -12,6 +12,7 @@ from card_codes import EXPIRED, CardStatus, decided_code
 from errors import NotFound, NotLinked
 from models import Card, Facility, InsuredPerson
 from services import card_signing, people
+from services.birth_dates import of_record
 from services.card_rows import (
     CARD_COLS,
     PERSON_COLS,
@@ -51,7 +52,7 @@ def qr_claims(row: CardRow, now: datetime) -> dict:
     exp = min(now + card_signing.MAX_QR_LIFETIME, end_of_validity(card.valid_to))
     return {
         "cid": card.id, "cn": card.card_number, "n": person.full_name,
-        "dob": person.date_of_birth.isoformat(), "g": person.gender, "f": card.facility_code,
+        "dob": of_record(person).iso(), "g": person.gender, "f": card.facility_code,
         "vf": card.valid_from.isoformat(), "vt": card.valid_to.isoformat(),
         "iat": int(now.timestamp()), "exp": int(exp.timestamp()),
     }

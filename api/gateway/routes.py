@@ -17,6 +17,7 @@ from api.smorest import Blueprint, accepts
 from auth.roles import CLINIC, current_actor
 from card_codes import MESSAGES
 from services import card_checks
+from services.birth_dates import BirthDate, of_record
 from services.card_rows import CardRow, card_view
 
 blp = Blueprint("gateway", __name__, url_prefix="/api/egw",
@@ -28,7 +29,8 @@ VN = timedelta(hours=7)
 class GatewayRequestSchema(Schema):
     maThe = fields.String(required=True, metadata={"description": "card number, BHXH code or CCCD"})
     hoTen = fields.String(required=True)
-    ngaySinh = fields.String(required=True, metadata={"description": "dd/mm/yyyy or ddmmyyyy"})
+    ngaySinh = fields.String(required=True, metadata={
+        "description": "dd/mm/yyyy, mm/yyyy, yyyy or ddmmyyyy (a partial date when the full one is unknown)"})
     hoTenCb = fields.String(required=True, metadata={"description": "the checking staff member's name"})
     cccdCb = fields.String(required=True, metadata={"description": "the checking staff member's CCCD"})
 
@@ -45,7 +47,7 @@ class GatewayResponseSchema(Schema):
     ghiChu = fields.String()
     maThe = fields.String(allow_none=True)
     hoTen = fields.String(allow_none=True)
-    ngaySinh = fields.String(allow_none=True)
+    ngaySinh = fields.String(allow_none=True, metadata={"description": "dd/mm/yyyy, mm/yyyy or yyyy as held"})
     gioiTinh = fields.String(allow_none=True)
     diaChi = fields.String(allow_none=True)
     maDKBD = fields.String(allow_none=True)
@@ -83,7 +85,7 @@ def _note(code: str, message: str, row: CardRow | None) -> str:
         return message
     card, person = row.card, row.person
     five = f"; Thời điểm đủ 5 năm liên tục: {dmy(card.five_year_date)}" if card.five_year_date else ""
-    return (f"{message}! Họ tên : {person.full_name}, Ngày sinh: {dmy(person.date_of_birth)}, "
+    return (f"{message}! Họ tên : {person.full_name}, Ngày sinh: {of_record(person).gateway()}, "
             f"Giới tính : {GENDERS.get(person.gender, person.gender)}! (ĐC: {person.address or ''}; "
             f"Nơi KCBBĐ: {card.facility_code}; Hạn thẻ: {dmy(card.valid_from)} - {dmy(card.valid_to)}{five}).")
 
@@ -96,7 +98,8 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
     if row is not None:
         view = card_view(row, clock.today())  # the card as every endpoint shows it, in the gateway's names
         body.update(
-            maThe=view["card_number"], hoTen=view["full_name"], ngaySinh=_dmy_iso(view["date_of_birth"]),
+            maThe=view["card_number"], hoTen=view["full_name"],
+            ngaySinh=BirthDate.parse_iso(view["date_of_birth"]).gateway(),
             gioiTinh=GENDERS.get(view["gender"]), diaChi=row.person.address,
             maDKBD=view["primary_care_facility"]["code"], cqBHXH=view["issuing_agency"],
             gtTheTu=_dmy_iso(view["valid_from"]), gtTheDen=_dmy_iso(view["valid_to"]), maKV=view["area_code"],
@@ -124,7 +127,7 @@ def answer(outcome: card_checks.CheckOutcome) -> dict:
     "application/x-www-form-urlencoded": {"schema": GatewayRequestSchema}}})
 @blp.alt_response(200, schema=GatewayResponseSchema, description="maKetQua and the card (always 200)")
 def check_card():
-    """The national gateway's card check: JSON or form; `ngaySinh` dd/mm/yyyy or ddmmyyyy.
+    """The national gateway's card check: JSON or form; `ngaySinh` dd/mm/yyyy, mm/yyyy, yyyy or ddmmyyyy.
 
     Decisions as POST /api/v1/clinic/card-checks; ill-formed input is maKetQua 205 (HTTP 200).
     Authentication is the clinic's Bearer token (401 problem document without it)."""

@@ -4,6 +4,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from models import Card, InsuredPerson
+from services.birth_dates import BirthDate
 from services.card_checks import parse_clinic_body, parse_gateway_date, parse_iso_date
 from services.cards import CardRow, end_of_validity, qr_claims, status_on
 
@@ -40,14 +41,17 @@ def test_qr_exp_is_the_earlier_of_30_days_and_the_card_end(now, valid_to, exp):
     assert "001095000001" not in str(claims)
 
 
-@pytest.mark.parametrize("text,expected", [("05/03/1995", date(1995, 3, 5)), ("05031995", date(1995, 3, 5)),
-                                           ("5/3/1995", None), ("1995", None), ("03/1995", None),
-                                           ("30/02/2000", None), (None, None), (5031995, None)])
+@pytest.mark.parametrize("text,expected", [("05/03/1995", BirthDate(1995, 3, 5)), ("05031995", BirthDate(1995, 3, 5)),
+                                           ("5/3/1995", None), ("1995", BirthDate(1995)), ("03/1995", BirthDate(1995, 3)),
+                                           ("30/02/2000", None), ("95", None), ("3/1995", None),
+                                           ("\u0661\u0669\u0669\u0665", None), (None, None), (5031995, None)])
 def test_gateway_dates(text, expected):
     assert parse_gateway_date(text) == expected
 
 
-@pytest.mark.parametrize("text,expected", [("1995-03-05", date(1995, 3, 5)), ("1995-3-5", None), ("", None)])
+@pytest.mark.parametrize("text,expected", [("1995-03-05", BirthDate(1995, 3, 5)), ("1995-03", BirthDate(1995, 3)),
+                                           ("1995", BirthDate(1995)), ("1995-3-5", None), ("1958-4", None),
+                                           ("1958-02-30", None), ("58", None), ("", None)])
 def test_iso_dates(text, expected):
     assert parse_iso_date(text) == expected
 
