@@ -5,8 +5,12 @@ gender? Names compare as CONTRACT §1 says (services.names.same_name).
 
 `local` reads the `registry_records` table that `flask registry import` fills.
 
+Dates of birth may be partial (`services.birth_dates.BirthDate`): a match compares only the parts
+both the question and the registry row know.
+
 `http` posts `{cccd, full_name, date_of_birth, gender, consent, request_id}` as JSON to
-REGISTRY_URL and expects `200 {"match": bool, "request_id": "..."}`. It waits REGISTRY_TIMEOUT
+REGISTRY_URL (`date_of_birth` in the precision given: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`) and
+expects `200 {"match": bool, "request_id": "..."}`. It waits REGISTRY_TIMEOUT
 seconds (3 by default). It retries once, and only when the connection was refused: then nothing
 reached the server, so a second try cannot double anything. A request that was sent and timed out
 is never retried (the caller answers 503 at once rather than making the citizen wait 6 s). Any
@@ -24,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from errors import AdapterUnavailable
+from services.birth_dates import BirthDate, coerce, of_record
 from services.names import same_name
 
 log = logging.getLogger(__name__)
@@ -31,7 +36,7 @@ log = logging.getLogger(__name__)
 # SQLite allows 32,766 bound variables per statement (older builds 999); PostgreSQL 65,535.
 CHUNK = 5000
 
-Identity = tuple[str, str, date, str]  # (cccd, full_name, date_of_birth, gender)
+Identity = tuple[str, str, BirthDate, str]  # (cccd, full_name, date_of_birth, gender)
 
 
 class RegistryUnavailable(AdapterUnavailable):
@@ -46,11 +51,11 @@ class RegistryUnavailable(AdapterUnavailable):
         super().__init__(reason, retry_after)
 
 
-def _matches(row, full_name: str, date_of_birth: date, gender: str) -> bool:
+def _matches(row, full_name: str, date_of_birth: BirthDate | date, gender: str) -> bool:
     return (
         row is not None
         and same_name(row.full_name, full_name)
-        and row.date_of_birth == date_of_birth
+        and of_record(row).matches(coerce(date_of_birth))
         and row.gender == gender
     )
 
@@ -60,7 +65,7 @@ class LocalRegistry:
 
     name = "local"
 
-    def verify(self, session: Session, cccd: str, full_name: str, date_of_birth: date, gender: str,
+    def verify(self, session: Session, cccd: str, full_name: str, date_of_birth: BirthDate | date, gender: str,
                *, consent: bool = True, request_id: str | None = None) -> bool:
         from models import RegistryRecord
 
@@ -79,11 +84,11 @@ class LocalRegistry:
                 found[rec.cccd] = rec
         return [_matches(found.get(c), n, d, g) for c, n, d, g in rows]
 
-    def lookup(self, session: Session, cccd: str) -> tuple[str, date, str] | None:
+    def lookup(self, session: Session, cccd: str) -> tuple[str, BirthDate, str] | None:
         from models import RegistryRecord
 
         row = session.get(RegistryRecord, cccd)
-        return None if row is None else (row.full_name, row.date_of_birth, row.gender)
+        return None if row is None else (row.full_name, of_record(row), row.gender)
 
 
 class HttpRegistry:
@@ -99,14 +104,14 @@ class HttpRegistry:
         self.retry_after = retry_after
         self._http = requests.Session()
 
-    def verify(self, session: Session | None, cccd: str, full_name: str, date_of_birth: date, gender: str,
+    def verify(self, session: Session | None, cccd: str, full_name: str, date_of_birth: BirthDate | date, gender: str,
                *, consent: bool = True, request_id: str | None = None) -> bool:
         import requests
 
         body = {
             "cccd": cccd,
             "full_name": full_name,
-            "date_of_birth": date_of_birth.isoformat(),
+            "date_of_birth": coerce(date_of_birth).iso(),
             "gender": gender,
             "consent": bool(consent),
             "request_id": request_id or uuid.uuid4().hex,

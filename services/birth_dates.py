@@ -141,6 +141,12 @@ def of_record(record: Any, prefix: str = "") -> BirthDate:
                             getattr(record, f"{prefix}date_of_birth_precision", None))
 
 
-def stored_columns(value: BirthDate, prefix: str = "") -> dict[str, Any]:
+def stored_columns(value: BirthDate | date, prefix: str = "") -> dict[str, Any]:
     """The two column values of a birth date, keyed as the tables name them."""
+    value = coerce(value)
     return {f"{prefix}date_of_birth": value.as_date, f"{prefix}date_of_birth_precision": value.precision.value}
+
+
+def coerce(value: BirthDate | date) -> BirthDate:
+    """A BirthDate from either a BirthDate or a full `date` (callers from before partial dates)."""
+    return value if isinstance(value, BirthDate) else BirthDate.of(value)

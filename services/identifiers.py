@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.birth_dates import BirthDate
 
 # 63 pre-merger codes, 34 post-merger codes (a subset of the same numbers), plus 97/98 (BQP/BCA).
 OLD_PROVINCES = {
@@ -54,7 +58,8 @@ def century_sex_digit(year: int, gender: str) -> int:
     return (year // 100 - 19) * 2 + (1 if gender == "female" else 0)
 
 
-def check_cccd(cccd: str, date_of_birth: date | None = None, gender: str | None = None) -> list[str]:
+def check_cccd(cccd: str, date_of_birth: date | BirthDate | None = None, gender: str | None = None) -> list[str]:
+    """Only the birth year is checked (digits 4-6), so a partial birth date is enough."""
     if not CCCD_RE.match(cccd or ""):
         return ["Số CCCD phải gồm đúng 12 chữ số (CCCD must be exactly 12 digits)."]
     problems = []

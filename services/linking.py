@@ -11,8 +11,8 @@ queue up and each sees the previous one's result; the unique constraints on
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from models import Consent, InsuredPerson, LinkRequest
 from policy import LINK_ATTEMPTS_PER_HOUR, LINK_LIMIT_DETAIL
 from privacy import mask_tail
 from services import audit
+from services.birth_dates import BirthDate, coerce, of_record, stored_columns
 from services.names import same_name
 from services.people import person_of
 
@@ -67,7 +68,7 @@ def count_attempt(throttle: Any, account_id: int) -> None:
 class LinkInput:
     cccd: str
     full_name: str
-    date_of_birth: date
+    date_of_birth: BirthDate
     gender: str
     bhxh_code: str | None = None
 
@@ -77,8 +78,9 @@ def _lock_person(session: Session, *where) -> InsuredPerson | None:
     return session.scalars(stmt).first()
 
 
-def _same_identity(person: InsuredPerson, name: str, dob: date, gender: str) -> bool:
-    return same_name(person.full_name, name) and person.date_of_birth == dob and person.gender == gender
+def _same_identity(person: InsuredPerson, name: str, dob: BirthDate | date, gender: str) -> bool:
+    """The record agrees with the registry; a birth date only on the parts both know."""
+    return same_name(person.full_name, name) and of_record(person).matches(coerce(dob)) and person.gender == gender
 
 
 def link_conflict(session: Session, person: InsuredPerson, cccd: str, account_id: int) -> str | None:
@@ -166,7 +168,7 @@ def _link_now(session: Session, actor, account_id: int, person: InsuredPerson, d
     person.linked_at = now
     person.updated_at = now
     req = LinkRequest(account_id=account_id, person_id=person.id, consent_id=consent.id, cccd=data.cccd,
-                      registry_full_name=official[0], registry_date_of_birth=official[1],
+                      registry_full_name=official[0], **stored_columns(official[1], "registry_"),
                       registry_gender=official[2], status="linked", created_at=now, decided_at=now)
     session.add(req)
     session.flush()
@@ -189,7 +191,7 @@ def _open_review(session: Session, actor, account_id: int, person: InsuredPerson
     now = clock.now()
     consent = _consent(session, account_id)
     req = LinkRequest(account_id=account_id, person_id=person.id, consent_id=consent.id, cccd=data.cccd,
-                      registry_full_name=official[0], registry_date_of_birth=official[1],
+                      registry_full_name=official[0], **stored_columns(official[1], "registry_"),
                       registry_gender=official[2], status="pending_review", created_at=now)
     session.add(req)
     session.flush()

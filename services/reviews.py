@@ -13,6 +13,7 @@ from errors import AlreadyLinked, AppError, Conflict, NotFound
 from models import Card, InsuredPerson, LinkRequest
 from privacy import mask_tail
 from services import audit
+from services.birth_dates import of_record
 from services.linking import link_conflict
 
 # The query word -> the stored status of a LinkRequest.
@@ -57,9 +58,9 @@ def review_item(row: Any) -> dict:
         "account_id": req.account_id,
         "bhxh_code": person.bhxh_code,
         "cccd": req.cccd,
-        "record": {"full_name": person.full_name, "date_of_birth": person.date_of_birth, "gender": person.gender,
+        "record": {"full_name": person.full_name, "date_of_birth": of_record(person), "gender": person.gender,
                    "cccd": person.cccd},
-        "registry": {"full_name": req.registry_full_name, "date_of_birth": req.registry_date_of_birth,
+        "registry": {"full_name": req.registry_full_name, "date_of_birth": of_record(req, "registry_"),
                      "gender": req.registry_gender},
         "reason": req.reason,
         "note": req.note,
@@ -92,10 +93,11 @@ def approve(session: Session, actor: tuple[str, str | None], officer_id: int, re
         if why is not None:
             raise AlreadyLinked(f"Cannot approve: {why}.")
         now = clock.now()
-        before = {"full_name": person.full_name, "date_of_birth": person.date_of_birth.isoformat(),
+        before = {"full_name": person.full_name, "date_of_birth": of_record(person).iso(),
                   "gender": person.gender}
         person.full_name = req.registry_full_name
         person.date_of_birth = req.registry_date_of_birth
+        person.date_of_birth_precision = req.registry_date_of_birth_precision
         person.gender = req.registry_gender
         person.cccd = req.cccd
         person.account_id = req.account_id
@@ -108,7 +110,7 @@ def approve(session: Session, actor: tuple[str, str | None], officer_id: int, re
         audit.record(session, actor, "link_review.approved", ("link_request", req.id), {
             "person_id": person.id, "account_id": req.account_id, "cccd": mask_tail(req.cccd),
             "bhxh_code": mask_tail(person.bhxh_code), "corrected": before != {
-                "full_name": person.full_name, "date_of_birth": person.date_of_birth.isoformat(),
+                "full_name": person.full_name, "date_of_birth": of_record(person).iso(),
                 "gender": person.gender},
             "note": note,
         })

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, Card, CardCheck, Consent, Employment, Facility, LinkRequest, LoginSession
 from services import audit
+from services.birth_dates import of_record
 from services.people import person_of
 
 
@@ -45,7 +46,7 @@ def export(session: Session, account_id: int) -> dict:
         return doc
     doc["insurance_record"] = {
         "bhxh_code": person.bhxh_code, "cccd": person.cccd, "full_name": person.full_name,
-        "date_of_birth": _iso(person.date_of_birth), "gender": person.gender, "address": person.address,
+        "date_of_birth": of_record(person).iso(), "gender": person.gender, "address": person.address,
         "phone": person.phone, "linked_at": _iso(person.linked_at),
     }
     doc["cards"] = [

@@ -14,6 +14,7 @@ import clock
 from auth.passwords import hash_password
 from auth.tokens import issue_access_token
 from models import Account, ApiClient, Card, ClinicStaff, Facility, InsuredPerson, LoginSession, RegistryRecord
+from services.birth_dates import BirthDate, coerce, stored_columns
 from services.identifiers import card_number
 
 PASSWORD = "Correct-Horse-42"
@@ -93,8 +94,8 @@ def facility(session, code: str = "01001", name: str = "Bệnh viện Bạch Mai
 
 
 def registry_record(session, cccd: str = "001095012345", full_name: str = "Nguyễn Văn An",
-                    date_of_birth: date = date(1995, 3, 5), gender: str = "male") -> RegistryRecord:
-    rec = RegistryRecord(cccd=cccd, full_name=full_name, date_of_birth=date_of_birth, gender=gender,
+                    date_of_birth: date | BirthDate = date(1995, 3, 5), gender: str = "male") -> RegistryRecord:
+    rec = RegistryRecord(cccd=cccd, full_name=full_name, **stored_columns(coerce(date_of_birth)), gender=gender,
                          updated_at=clock.now())
     session.add(rec)
     session.commit()
@@ -102,8 +103,8 @@ def registry_record(session, cccd: str = "001095012345", full_name: str = "Nguy�
 
 
 def person(session, bhxh_code: str = "0123456789", cccd: str | None = None, full_name: str = "Nguyễn Văn An",
-           date_of_birth: date = date(1995, 3, 5), gender: str = "male") -> InsuredPerson:
-    p = InsuredPerson(bhxh_code=bhxh_code, cccd=cccd, full_name=full_name, date_of_birth=date_of_birth,
+           date_of_birth: date | BirthDate = date(1995, 3, 5), gender: str = "male") -> InsuredPerson:
+    p = InsuredPerson(bhxh_code=bhxh_code, cccd=cccd, full_name=full_name, **stored_columns(coerce(date_of_birth)),
                       gender=gender, created_at=clock.now(), updated_at=clock.now())
     session.add(p)
     session.commit()

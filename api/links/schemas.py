@@ -1,11 +1,9 @@
 """Bodies of POST/GET /me/link. Field errors are bilingual (Vietnamese first), as the app shows them."""
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
-import clock
+from api.birth_dates import BirthDateField
 from services.linking import ConsentRequired
 from services.identifiers import GENDERS, check_bhxh, check_cccd
 
@@ -23,8 +21,7 @@ class LinkRequestSchema(Schema):
     full_name = _Trimmed(required=True, validate=validate.Length(min=1, max=200,
                          error="Họ tên phải có từ 1 đến 200 ký tự (full name must be 1-200 characters)."),
                          metadata={"example": "Nguyễn Văn An"})
-    date_of_birth = fields.Date(required=True, metadata={"example": "1995-03-05"},
-                                error_messages={"invalid": "Ngày sinh phải có dạng YYYY-MM-DD (date must be YYYY-MM-DD)."})
+    date_of_birth = BirthDateField(required=True)
     gender = fields.String(required=True, validate=validate.OneOf(
         GENDERS, error="Giới tính phải là male hoặc female (gender must be male or female)."))
     consent = fields.Raw(metadata={
@@ -33,11 +30,8 @@ class LinkRequestSchema(Schema):
     @validates_schema
     def _check(self, data: dict, **kwargs) -> None:
         errors: dict[str, list[str]] = {}
-        dob: date | None = data.get("date_of_birth")
-        if dob is not None and not (date(1900, 1, 1) <= dob <= clock.today()):
-            errors["date_of_birth"] = ["Ngày sinh không hợp lệ: phải từ 1900 đến hôm nay (date of birth out of range)."]
-        if "cccd" in data:
-            problems = check_cccd(data["cccd"], dob if "date_of_birth" not in errors else None, data.get("gender"))
+        if "cccd" in data:  # only the birth year is checked against the CCCD
+            problems = check_cccd(data["cccd"], data.get("date_of_birth"), data.get("gender"))
             if problems:
                 errors["cccd"] = problems
         if data.get("bhxh_code"):

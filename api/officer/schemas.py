@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.birth_dates import BirthDateField
 from api.pagination import PageArgs
 
 
@@ -12,7 +13,7 @@ class ReviewListArgs(PageArgs):
 
 class _Identity(Schema):
     full_name = fields.String()
-    date_of_birth = fields.Date()
+    date_of_birth = BirthDateField()
     gender = fields.String()
 
 

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from integrations import registry
+from services.birth_dates import BirthDate
 from integrations.registry import HttpRegistry, LocalRegistry, RegistryUnavailable
 from tests import factories
 
@@ -159,7 +160,7 @@ def test_local_verify_and_lookup(session):
     assert not adapter.verify(session, "001095012345", "Nguyễn Văn An", date(1995, 3, 6), "male")
     assert not adapter.verify(session, "001095012345", "Nguyễn Văn An", date(1995, 3, 5), "female")
     assert not adapter.verify(session, "001095099999", "Nguyễn Văn An", date(1995, 3, 5), "male")
-    assert adapter.lookup(session, "001095012345") == ("Nguyễn Văn An", date(1995, 3, 5), "male")
+    assert adapter.lookup(session, "001095012345") == ("Nguyễn Văn An", BirthDate(1995, 3, 5), "male")
     assert adapter.lookup(session, "001095099999") is None
 
 
