@@ -16,6 +16,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 import clock
+from services.birth_dates import BirthDate
 from services.identifiers import check_cccd
 from services.names import clean_name
 
@@ -115,11 +116,15 @@ def _date(value: str, what: str) -> tuple[date | None, str | None]:
     return None, f"{what}: '{value}' is not a date (YYYY-MM-DD)"
 
 
-def _birth_date(value: str) -> tuple[date | None, str | None]:
-    dob, problem = _date(value, "date_of_birth")
-    if dob is not None and not (date(1900, 1, 1) <= dob <= clock.today()):
+def _birth_date(value: str) -> tuple[BirthDate | None, str | None]:
+    """`YYYY-MM-DD`, `YYYY-MM`, `YYYY`, or the Vietnamese `dd/mm/yyyy`, `mm/yyyy`: the precision given."""
+    try:
+        dob = BirthDate.parse_gateway(value) if "/" in value else BirthDate.parse_iso(value)
+    except ValueError:
+        return None, f"date_of_birth: '{value}' is not a date (YYYY-MM-DD, YYYY-MM or YYYY, from 1900)"
+    if dob.as_date > clock.today():
         return None, f"date_of_birth: {value} is out of range (1900 to today)"
-    return dob, problem
+    return dob, None
 
 
 def _gender(value: str) -> tuple[str | None, str | None]:
@@ -135,7 +140,7 @@ def _name(value: str, what: str = "full_name", limit: int = 200) -> str | None:
     return None
 
 
-def _identity(row: dict[str, str], problems: list[str]) -> tuple[str | None, date | None, str | None]:
+def _identity(row: dict[str, str], problems: list[str]) -> tuple[str | None, BirthDate | None, str | None]:
     """full_name, date_of_birth, gender (problems appended)."""
     name = clean_name(row["full_name"])
     name_problem = _name(name)
@@ -150,7 +155,7 @@ def _identity(row: dict[str, str], problems: list[str]) -> tuple[str | None, dat
     return (None if name_problem else name), dob, gender
 
 
-def _cccd(value: str, dob: date | None, gender: str | None, problems: list[str]) -> None:
+def _cccd(value: str, dob: BirthDate | None, gender: str | None, problems: list[str]) -> None:
     problems.extend(f"cccd: {p}" for p in check_cccd(value, dob, gender))
 
 

@@ -26,6 +26,7 @@ from card_codes import CardStatus, DecreaseReason
 from models import Card, Facility, InsuredPerson, RegistryRecord, new_id
 from privacy import mask_tail
 from services import audit, provinces
+from services.birth_dates import stored_columns
 from services.card_rows import new_card_values
 from services.identifiers import (
     FACILITY_RE,
@@ -80,13 +81,14 @@ def import_registry(session: Session, path: str | Path) -> ImportResult:
         if problems:
             _report(errors, line, problems)
             continue
-        out.append({"cccd": cccd, "full_name": name, "date_of_birth": dob, "gender": gender,
+        out.append({"cccd": cccd, "full_name": name, **stored_columns(dob), "gender": gender,
                     "address": address, "updated_at": now})
     if errors:
         raise ImportFailed(errors)
     table = RegistryRecord.__table__
     _upsert(session, table, out, "cccd", lambda ex: {
-        "full_name": ex.full_name, "date_of_birth": ex.date_of_birth, "gender": ex.gender,
+        "full_name": ex.full_name, "date_of_birth": ex.date_of_birth,
+        "date_of_birth_precision": ex.date_of_birth_precision, "gender": ex.gender,
         "address": ex.address, "updated_at": ex.updated_at})
     audit.record(session, ("system", None), "import.registry", None, {"file": Path(path).name, "rows": len(out)})
     session.commit()
@@ -253,13 +255,14 @@ def _check_against_database(session: Session, persons: dict, cards: dict, errors
 
 
 def _write_insurance(session: Session, persons: dict, cards: dict, now: datetime) -> dict[str, int]:
-    person_rows = [{k: v for k, v in p.items() if k != "_line"} | {"created_at": now, "updated_at": now}
-                   for p in persons.values()]
+    person_rows = [{k: v for k, v in p.items() if k != "_line"} | stored_columns(p["date_of_birth"])
+                   | {"created_at": now, "updated_at": now} for p in persons.values()]
     table = InsuredPerson.__table__
     _upsert(session, table, person_rows, "bhxh_code", lambda ex: {
         # A CCCD already on the record (e.g. from linking) survives an export that lacks it.
         "cccd": func.coalesce(ex.cccd, table.c.cccd),
-        "full_name": ex.full_name, "date_of_birth": ex.date_of_birth, "gender": ex.gender,
+        "full_name": ex.full_name, "date_of_birth": ex.date_of_birth,
+        "date_of_birth_precision": ex.date_of_birth_precision, "gender": ex.gender,
         "address": func.coalesce(ex.address, table.c.address),
         "updated_at": ex.updated_at})
     ids = dict(_existing(session, InsuredPerson.bhxh_code, persons, InsuredPerson.id))
