@@ -24,6 +24,7 @@ from card_codes import CardStatus
 from models import Card, Employment, Facility, InsuredPerson, new_id
 from services import audit, batch_rows, bhxh_codes, bulk_sql, provinces
 from services.batch_rows import MAX_ROWS, Employer, month_str, parse_month, rejected  # noqa: F401 (re-exported)
+from services.birth_dates import BirthDate, stored_columns
 from services.card_rows import new_card_values
 from services.contributions import Rates, monthly
 from services.enrollment_rows import FIELDS, MAX_SALARY, REQUIRED, Row, validate  # noqa: F401
@@ -109,7 +110,8 @@ class Plan:
 
 
 _PERSON_COLS = (InsuredPerson.id, InsuredPerson.bhxh_code, InsuredPerson.cccd, InsuredPerson.full_name,
-                InsuredPerson.date_of_birth, InsuredPerson.gender, InsuredPerson.phone)
+                InsuredPerson.date_of_birth, InsuredPerson.date_of_birth_precision, InsuredPerson.gender,
+                InsuredPerson.phone)
 
 
 def _persons_by(session: Session, column, values: Iterable[str]) -> dict[str, dict]:
@@ -152,7 +154,8 @@ def _resolve_person(r: Row, by_cccd: dict, by_bhxh: dict) -> tuple[dict | None, 
         return found, None, None
     if given["cccd"] is not None and given["cccd"] != r.cccd:
         return None, "bhxh_code_mismatch", {"bhxh_code": ["This BHXH code belongs to a record with another CCCD."]}
-    if not (same_name(given["full_name"], r.full_name) and given["date_of_birth"] == r.date_of_birth
+    if not (same_name(given["full_name"], r.full_name)
+            and BirthDate.stored(given["date_of_birth"], given["date_of_birth_precision"]).matches(r.date_of_birth)
             and given["gender"] == r.gender):
         return None, "bhxh_code_mismatch", {
             "bhxh_code": ["The insurance record of this BHXH code has another name, date of birth or gender."]}
@@ -279,7 +282,7 @@ def write_chunk(session: Session, plans: Sequence[Plan], batch_id: str, employer
     if new:
         ids = bulk_sql.insert_rows(session, InsuredPerson, [{
             "bhxh_code": p.bhxh_code, "cccd": p.row.cccd, "full_name": p.row.full_name,
-            "date_of_birth": p.row.date_of_birth, "gender": p.row.gender, "phone": p.row.phone,
+            **stored_columns(p.row.date_of_birth), "gender": p.row.gender, "phone": p.row.phone,
             "created_at": now, "updated_at": now,
         } for p in new], returning=("id", "bhxh_code"))
         by_code = {code: pid for pid, code in ids}

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from services.batch_rows import MISSING, parse_month, text_field, unknown_fields
+from services.birth_dates import MIN_YEAR, BirthDate
 from services.identifiers import FACILITY_RE, GENDERS, check_bhxh, check_cccd, normalize_phone
 from services.names import clean_name
 
@@ -20,7 +21,9 @@ REQUIRED = FIELDS[:8]
 MAX_SALARY = 2_000_000_000  # VND/month; far above any real salary, inside a 32-bit column
 MAX_LENGTHS = {"full_name": 100, "cccd": 12, "job_title": 500, "primary_care_facility_code": 5, "phone": 16,
                "bhxh_code": 10}
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DOB_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$", re.ASCII)
+DOB_SHAPE = "Not a valid date; use YYYY-MM-DD, or YYYY-MM / YYYY when the day or month is unknown."
+DOB_RANGE = "Must be between 1900 and today."
 
 
 @dataclass
@@ -28,7 +31,7 @@ class Row:
     row: int
     cccd: str
     full_name: str
-    date_of_birth: date
+    date_of_birth: BirthDate
     gender: str
     salary: int
     start_month: date
@@ -48,20 +51,21 @@ def _full_name(raw: dict, errors: dict) -> str | None:
     return full_name
 
 
-def _date_of_birth(raw_dob: Any, errors: dict, today: date) -> date | None:
+def _date_of_birth(raw_dob: Any, errors: dict, today: date) -> BirthDate | None:
+    """`YYYY-MM-DD`, `YYYY-MM` or `YYYY` (the precision known), from 1900 to today."""
     if raw_dob is None or raw_dob == "":
         errors["date_of_birth"] = [MISSING]
         return None
-    if not isinstance(raw_dob, str) or not _DATE_RE.match(raw_dob):
-        errors["date_of_birth"] = ["Not a valid date; use YYYY-MM-DD."]
+    if not isinstance(raw_dob, str) or not _DOB_RE.match(raw_dob):
+        errors["date_of_birth"] = [DOB_SHAPE]
         return None
     try:
-        dob = date.fromisoformat(raw_dob)
-    except ValueError:
-        errors["date_of_birth"] = ["Not a valid date; use YYYY-MM-DD."]
+        dob = BirthDate.parse_iso(raw_dob)
+    except ValueError:  # an impossible day or month, or a year before MIN_YEAR
+        errors["date_of_birth"] = [DOB_RANGE if int(raw_dob[:4]) < MIN_YEAR else DOB_SHAPE]
         return None
-    if dob > today or dob.year < 1900:
-        errors["date_of_birth"] = ["Must be between 1900-01-01 and today."]
+    if dob.as_date > today:
+        errors["date_of_birth"] = [DOB_RANGE]
         return None
     return dob
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.birth_dates import BirthDateField
 from api.pagination import page_schema
 from services import enrollment_rows, terminations
 from services.identifiers import GENDERS
@@ -22,7 +23,7 @@ _ENROLLMENT_DOCS = {
     "phone": {"example": "0912345678"},
     "bhxh_code": {"example": "0123456789"},
 }
-_ENROLLMENT_KINDS = {"date_of_birth": fields.Date, "salary": fields.Integer}
+_ENROLLMENT_KINDS = {"date_of_birth": BirthDateField, "salary": fields.Integer}
 assert set(_ENROLLMENT_DOCS) == set(enrollment_rows.FIELDS), "document every enrollment field"
 
 
