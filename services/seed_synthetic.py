@@ -52,6 +52,7 @@ from services.seed_tables import (  # noqa: F401
     REVOKE_REASONS,
     STREETS,
     facilities,
+    partial_birth_date,
 )
 from services.seed_writers import (
     PostgresWriter,
@@ -62,9 +63,9 @@ from services.seed_writers import (
 
 CHUNK = 10_000
 
-REGISTRY_COLUMNS = ("cccd", "full_name", "date_of_birth", "gender", "address", "updated_at")
+REGISTRY_COLUMNS = ("cccd", "full_name", "date_of_birth", "gender", "address", "updated_at", "date_of_birth_precision")
 PERSON_COLUMNS = ("id", "bhxh_code", "cccd", "full_name", "date_of_birth", "gender", "address",
-                  "created_at", "updated_at")
+                  "created_at", "updated_at", "date_of_birth_precision")
 CARD_COLUMNS = tuple(c.key for c in Card.__table__.c)  # the order of services.card_rows.new_card_values
 
 
@@ -139,12 +140,13 @@ class Generator:
             person_id = first_person_id + (index - first)
             bhxh = f"{BHXH_BASE + index + 1}"
             record_name = full_name
-            record_dob = dob
             if differs:
                 record_name = _strip_marks(full_name)  # legacy data typed without diacritics
-            registry.append((cccd, full_name, dob, gender, address, now))
+            record_dob, precision = partial_birth_date(dob, age, card_id)
+            registry.append((cccd, full_name, record_dob, gender, address, now, precision))
             persons.append((person_id, bhxh, cccd if carries else None, record_name, record_dob, gender,
-                            address, now, now))
+                            address, now, now, precision))
+            stats[f"dob_{precision}"] = stats.get(f"dob_{precision}", 0) + 1
             card_rows = self._cards(person_id, bhxh, obj, province, dob, age, outcome,
                                     (reason_u, when_u, five_u, area_u, fac_u, old_u), card_id, old_id)
             cards.extend(card_rows)

@@ -3,10 +3,12 @@ with weighted pickers over them (services/seed_synthetic.py draws from these).""
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from bisect import bisect
 from itertools import accumulate
 
 from card_codes import EXPIRED, CardStatus, DecreaseReason
+from services.birth_dates import Precision
 
 BHXH_BASE = 9_000_000_000  # synthetic BHXH codes are 9000000001..9999999999
 BHXH_MAX = 9_999_999_999
@@ -127,3 +129,18 @@ def agency(province: str) -> str:
 AGENCY = {p: agency(p) for p in [*PROVINCE_NAME, "97", "98"]}
 
 
+# Older people whose records hold only a birth year (or month and year), as on many rural records
+# from before the population registry: (minimum age, share year-only, share month-only).
+PARTIAL_DOB = (60, 0.05, 0.02)
+
+
+def partial_birth_date(dob: date, age: int, card_id: str) -> tuple[date, str]:
+    """(stored date, precision). The draw comes from the card id's last bits, so the random stream
+    (and every other field of the data set) stays what it was before partial dates."""
+    min_age, year_only, month_only = PARTIAL_DOB
+    u = int(card_id[-4:], 16) / 65536
+    if age < min_age or u >= year_only + month_only:
+        return dob, Precision.DAY.value
+    if u < year_only:
+        return dob.replace(month=1, day=1), Precision.YEAR.value
+    return dob.replace(day=1), Precision.MONTH.value

@@ -33,7 +33,7 @@ def _token(app, session, phone: str) -> dict:
 def test_seed_prints_credentials_and_reruns(runner, session, seeded):
     assert DEMO_PASSWORD in seeded.output and CLINIC["client_id"] in seeded.output
     first = _counts(session)
-    assert first == {"Facility": 7, "RegistryRecord": 14, "InsuredPerson": 12, "Card": 14, "Account": 7,
+    assert first == {"Facility": 7, "RegistryRecord": 16, "InsuredPerson": 14, "Card": 16, "Account": 7,
                      "ApiClient": 2}
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0, again.output
