@@ -44,7 +44,8 @@ class BirthDate:
     def __post_init__(self) -> None:
         if self.day is not None and self.month is None:
             raise ValueError("a day needs a month")
-        date(self.year, self.month or 1, self.day or 1)  # raises ValueError when impossible
+        # raises ValueError when impossible; a 0 month or day is no "unknown" (that is None)
+        date(self.year, 1 if self.month is None else self.month, 1 if self.day is None else self.day)
         if self.year < MIN_YEAR:
             raise ValueError(f"a birth year before {MIN_YEAR}")
 

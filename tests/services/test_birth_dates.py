@@ -62,3 +62,15 @@ def test_storage_round_trip_keeps_the_precision() -> None:
 def test_age_counts_unknown_parts_as_the_earliest() -> None:
     assert BirthDate(2008).age_on(date(2026, 1, 1)) == 18
     assert BirthDate(2008, 6, 2).age_on(date(2026, 6, 1)) == 17
+
+
+@pytest.mark.parametrize("text", ["1958-00", "1958-04-00", "1958-00-12", "1958-13"])
+def test_a_zero_or_impossible_part_is_not_unknown(text: str) -> None:
+    with pytest.raises(ValueError):
+        BirthDate.parse_iso(text)
+
+
+@pytest.mark.parametrize("text", ["00/1958", "00/04/1958", "00041958", "001958"])
+def test_a_zero_part_is_refused_in_the_gateway_shapes(text: str) -> None:
+    with pytest.raises(ValueError):
+        BirthDate.parse_gateway(text)
