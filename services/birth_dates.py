@@ -33,6 +33,7 @@ _ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", re.ASCII)
 _GATEWAY = re.compile(r"^(?:(?:(\d{2})/)?(\d{2})/)?(\d{4})$", re.ASCII)
 _COMPACT = re.compile(r"^(?:(\d{2})?(\d{2}))?(\d{4})$", re.ASCII)  # ddMMyyyy, MMyyyy or yyyy
 MIN_YEAR = 1900
+_KNOWN = {Precision.DAY: 3, Precision.MONTH: 2, Precision.YEAR: 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,12 @@ class BirthDate:
         if self.month != other.month:
             return False
         return self.day is None or other.day is None or self.day == other.day
+
+    def finer(self, other: BirthDate) -> BirthDate:
+        """Of two matching dates, the one that knows more (`other` when they disagree)."""
+        if self.matches(other) and _KNOWN[self.precision] > _KNOWN[other.precision]:
+            return self
+        return other
 
     def age_on(self, day: date) -> int:
         """Whole years on `day`, counting an unknown month or day as the earliest possible."""

@@ -13,7 +13,7 @@ from errors import AlreadyLinked, AppError, Conflict, NotFound
 from models import Card, InsuredPerson, LinkRequest
 from privacy import mask_tail
 from services import audit
-from services.birth_dates import of_record
+from services.birth_dates import of_record, stored_columns
 from services.linking import link_conflict
 
 # The query word -> the stored status of a LinkRequest.
@@ -96,8 +96,9 @@ def approve(session: Session, actor: tuple[str, str | None], officer_id: int, re
         before = {"full_name": person.full_name, "date_of_birth": of_record(person).iso(),
                   "gender": person.gender}
         person.full_name = req.registry_full_name
-        person.date_of_birth = req.registry_date_of_birth
-        person.date_of_birth_precision = req.registry_date_of_birth_precision
+        # The registry's date, unless it only knows less of the same date than the record does.
+        for key, value in stored_columns(of_record(person).finer(of_record(req, "registry_"))).items():
+            setattr(person, key, value)
         person.gender = req.registry_gender
         person.cccd = req.cccd
         person.account_id = req.account_id
