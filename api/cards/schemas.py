@@ -5,6 +5,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
+from api.birth_dates import BirthDateField
 from card_codes import EXPIRED, CardStatus
 
 
@@ -19,7 +20,7 @@ class CardSchema(Schema):
     card_number = fields.String()
     bhxh_code = fields.String()
     full_name = fields.String()
-    date_of_birth = fields.String(metadata={"format": "date"})
+    date_of_birth = BirthDateField()
     gender = fields.String(metadata={"enum": ["male", "female"]})
     object_code = fields.String()
     benefit_level = fields.Integer()

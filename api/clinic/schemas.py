@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from api.birth_dates import BirthDateField
 from api.cards.schemas import CardSchema
 
 
@@ -11,7 +12,9 @@ class CardCheckByIdentifierSchema(Schema):
     identifier = fields.String(required=True, metadata={
         "description": "15-char card number, 10-digit BHXH code or 12-digit CCCD; spaces and dashes ignored"})
     full_name = fields.String(required=True)
-    date_of_birth = fields.String(required=True, metadata={"format": "date"})
+    date_of_birth = BirthDateField(required=True, metadata={
+        "description": "YYYY-MM-DD, YYYY-MM or YYYY; compared on the parts both the request and the record know "
+                       "(any other shape is 205)"})
     staff_cccd = fields.String(required=True)
     staff_name = fields.String(required=True)
 
