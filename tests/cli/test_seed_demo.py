@@ -95,6 +95,11 @@ def test_every_linking_outcome(app, client, session, runner, seeded):
     ("CA5980100000088", "Lý Văn Công", "1991-03-03", "002"),
     ("001185006789", "Hoàng Thị Hoa", "1985-09-02", "000"),
     ("7937368040", "Tran Van Bao", "2003-07-14", "000"),
+    ("HT3010100000099", "Nguyễn Thị Tư", "1948-07-20", "000"),   # year-only record
+    ("HT3010100000099", "Nguyễn Thị Tư", "1948", "000"),
+    ("HT3010100000099", "Nguyễn Thị Tư", "1947", "070"),
+    ("CN3010100000100", "Trần Văn Năm", "1952-05-09", "000"),    # month-only record
+    ("CN3010100000100", "Trần Văn Năm", "1952-06", "070"),
 ])
 def test_every_card_state(app, client, session, seeded, identifier, name, dob, code):
     clinic = session.get(ApiClient, CLINIC["client_id"])
