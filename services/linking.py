@@ -11,8 +11,8 @@ queue up and each sees the previous one's result; the unique constraints on
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select

@@ -3,8 +3,8 @@ with weighted pickers over them (services/seed_synthetic.py draws from these).""
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
 from bisect import bisect
+from datetime import date
 from itertools import accumulate
 
 from card_codes import EXPIRED, CardStatus, DecreaseReason

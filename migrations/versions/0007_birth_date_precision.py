@@ -7,8 +7,8 @@ Many insured people have only a birth year (or month and year) on record. The `d
 its place (unknown parts stored as 1, so indexes and CCCD year checks keep working); the new column
 says which parts are known. Every existing row is a full date: `day`.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0007'
 down_revision = '0002'

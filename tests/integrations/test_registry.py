@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from integrations import registry
-from services.birth_dates import BirthDate
 from integrations.registry import HttpRegistry, LocalRegistry, RegistryUnavailable
+from services.birth_dates import BirthDate
 from tests import factories
 
 AN = ("001095012345", "Nguyễn Văn An", date(1995, 3, 5), "male")

@@ -42,7 +42,8 @@ def test_qr_exp_is_the_earlier_of_30_days_and_the_card_end(now, valid_to, exp):
 
 
 @pytest.mark.parametrize("text,expected", [("05/03/1995", BirthDate(1995, 3, 5)), ("05031995", BirthDate(1995, 3, 5)),
-                                           ("5/3/1995", None), ("1995", BirthDate(1995)), ("03/1995", BirthDate(1995, 3)),
+                                           ("5/3/1995", None), ("1995", BirthDate(1995)),
+                                           ("03/1995", BirthDate(1995, 3)),
                                            ("30/02/2000", None), ("95", None), ("3/1995", None),
                                            ("\u0661\u0669\u0669\u0665", None), (None, None), (5031995, None)])
 def test_gateway_dates(text, expected):

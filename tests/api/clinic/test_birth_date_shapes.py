@@ -29,7 +29,8 @@ def _clinic(client, headers, number: str, dob) -> dict:
 
 def _gateway(client, headers, number: str, dob, form: bool = False) -> dict:
     body = {"maThe": number, "hoTen": NAME, "ngaySinh": dob, "hoTenCb": STAFF[1], "cccdCb": STAFF[0]}
-    resp = client.post(GATEWAY, data=body, headers=headers) if form else client.post(GATEWAY, json=body, headers=headers)
+    payload = {"data": body} if form else {"json": body}
+    resp = client.post(GATEWAY, headers=headers, **payload)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     return resp.get_json()
 
