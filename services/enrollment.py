@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 import clock
 from card_codes import CardStatus
 from models import Card, Employment, Facility, InsuredPerson, new_id
-from services import audit, batch_rows, bhxh_codes, bulk_sql, provinces
+from services import audit, batch_rows, bhxh_codes, birth_dates, bulk_sql, provinces
 from services.batch_rows import MAX_ROWS, Employer, month_str, parse_month, rejected  # noqa: F401 (re-exported)
-from services.birth_dates import BirthDate, stored_columns
 from services.card_rows import new_card_values
 from services.contributions import Rates, monthly
 from services.enrollment_rows import FIELDS, MAX_SALARY, REQUIRED, Row, validate  # noqa: F401
@@ -109,9 +108,8 @@ class Plan:
     valid_to: date | None = None
 
 
-_PERSON_COLS = (InsuredPerson.id, InsuredPerson.bhxh_code, InsuredPerson.cccd, InsuredPerson.full_name,
-                InsuredPerson.date_of_birth, InsuredPerson.date_of_birth_precision, InsuredPerson.gender,
-                InsuredPerson.phone)
+_PERSON_COLS = tuple(InsuredPerson.__table__.c[k] for k in (
+    "id", "bhxh_code", "cccd", "full_name", "date_of_birth", "date_of_birth_precision", "gender", "phone"))
 
 
 def _persons_by(session: Session, column, values: Iterable[str]) -> dict[str, dict]:
@@ -154,9 +152,8 @@ def _resolve_person(r: Row, by_cccd: dict, by_bhxh: dict) -> tuple[dict | None, 
         return found, None, None
     if given["cccd"] is not None and given["cccd"] != r.cccd:
         return None, "bhxh_code_mismatch", {"bhxh_code": ["This BHXH code belongs to a record with another CCCD."]}
-    if not (same_name(given["full_name"], r.full_name)
-            and BirthDate.stored(given["date_of_birth"], given["date_of_birth_precision"]).matches(r.date_of_birth)
-            and given["gender"] == r.gender):
+    born = birth_dates.BirthDate.stored(given["date_of_birth"], given["date_of_birth_precision"]).matches(r.date_of_birth)
+    if not (same_name(given["full_name"], r.full_name) and born and given["gender"] == r.gender):
         return None, "bhxh_code_mismatch", {
             "bhxh_code": ["The insurance record of this BHXH code has another name, date of birth or gender."]}
     return given, None, None
@@ -282,7 +279,7 @@ def write_chunk(session: Session, plans: Sequence[Plan], batch_id: str, employer
     if new:
         ids = bulk_sql.insert_rows(session, InsuredPerson, [{
             "bhxh_code": p.bhxh_code, "cccd": p.row.cccd, "full_name": p.row.full_name,
-            **stored_columns(p.row.date_of_birth), "gender": p.row.gender, "phone": p.row.phone,
+            **birth_dates.stored_columns(p.row.date_of_birth), "gender": p.row.gender, "phone": p.row.phone,
             "created_at": now, "updated_at": now,
         } for p in new], returning=("id", "bhxh_code"))
         by_code = {code: pid for pid, code in ids}
