@@ -17,6 +17,7 @@ the record holds is compared on what it gives (a year-only `ngaySinh` matches 19
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -143,8 +144,11 @@ class BirthDate:
 
 
 def of_record(record: Any, prefix: str = "") -> BirthDate:
-    """The birth date of a row holding `<prefix>date_of_birth` and `<prefix>date_of_birth_precision`
-    (a person, a registry row, a link request's registry copy with prefix `registry_`)."""
+    """The birth date of a row (or a dict of its columns) holding `<prefix>date_of_birth` and
+    `<prefix>date_of_birth_precision`: a person, a registry row, a link request's registry copy
+    (prefix `registry_`)."""
+    if isinstance(record, Mapping):
+        return BirthDate.stored(record[f"{prefix}date_of_birth"], record.get(f"{prefix}date_of_birth_precision"))
     return BirthDate.stored(getattr(record, f"{prefix}date_of_birth"),
                             getattr(record, f"{prefix}date_of_birth_precision", None))
 

@@ -152,7 +152,7 @@ def _resolve_person(r: Row, by_cccd: dict, by_bhxh: dict) -> tuple[dict | None, 
         return found, None, None
     if given["cccd"] is not None and given["cccd"] != r.cccd:
         return None, "bhxh_code_mismatch", {"bhxh_code": ["This BHXH code belongs to a record with another CCCD."]}
-    born = birth_dates.BirthDate.stored(given["date_of_birth"], given["date_of_birth_precision"]).matches(r.date_of_birth)
+    born = birth_dates.of_record(given).matches(r.date_of_birth)
     if not (same_name(given["full_name"], r.full_name) and born and given["gender"] == r.gender):
         return None, "bhxh_code_mismatch", {
             "bhxh_code": ["The insurance record of this BHXH code has another name, date of birth or gender."]}

@@ -74,3 +74,24 @@ def test_a_zero_or_impossible_part_is_not_unknown(text: str) -> None:
 def test_a_zero_part_is_refused_in_the_gateway_shapes(text: str) -> None:
     with pytest.raises(ValueError):
         BirthDate.parse_gateway(text)
+
+
+def test_the_two_columns_round_trip() -> None:
+    from types import SimpleNamespace
+
+    from services.birth_dates import of_record, stored_columns
+
+    for born in (BirthDate(1958, 4, 12), BirthDate(1958, 4), BirthDate(1958)):
+        cols = stored_columns(born, "registry_")
+        assert of_record(cols, "registry_") == born  # a dict of columns
+        assert of_record(SimpleNamespace(**stored_columns(born))) == born  # a row
+    assert of_record({"date_of_birth": date(1958, 4, 12)}) == BirthDate(1958, 4, 12)  # rows from before: a day
+
+
+@pytest.mark.parametrize(("a", "b", "finer"), [
+    (BirthDate(1958, 4, 12), BirthDate(1958), BirthDate(1958, 4, 12)),
+    (BirthDate(1958), BirthDate(1958, 4, 12), BirthDate(1958, 4, 12)),
+    (BirthDate(1958, 4), BirthDate(1958, 5), BirthDate(1958, 5)),  # they disagree: the other one
+])
+def test_finer(a: BirthDate, b: BirthDate, finer: BirthDate) -> None:
+    assert a.finer(b) == finer
